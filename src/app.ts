@@ -1,0 +1,78 @@
+// Builds the Hono app from injected dependencies (database, clock, logs, keys, config). Runtime-neutral:
+// the Node entry and the Workers entry both call createApp with their own adapters.
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Kysely } from 'kysely';
+import type { Config } from './config.ts';
+import type { Clock } from './platform/ports.ts';
+import type { Database } from './repos/database.ts';
+import { apiV1Routes } from './routes/api-v1.ts';
+// TEMP import { apiDocsRoutes } from './routes/api-docs.tsx';
+import { logRoutes } from './routes/log.ts';
+import { problem } from './routes/problem.ts';
+import type { AccessLog } from './services/access-log.ts';
+import type { CertificateIngest } from './services/ingest-event.ts';
+import type { PlatformKeys } from './services/platform-keys.ts';
+import type { TrustLog } from './services/trust-log.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Kysely<Database>;
+  clock: Clock;
+  keys: PlatformKeys;
+  logs: { certs: TrustLog; access: TrustLog };
+  ingest: CertificateIngest;
+  access: AccessLog;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.use('*', requestId());
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+      crossOriginResourcePolicy: 'same-site',
+    }),
+  );
+
+  app.route('/api/v1', apiV1Routes(deps));
+  // TEMP app.route('/api', apiDocsRoutes(deps));
+  app.route(
+    '/log/certs',
+    logRoutes(() => deps.logs.certs),
+  );
+
+  app.get('/.well-known/jwks.json', (c) => {
+    c.header('cache-control', 'public, max-age=300');
+    return c.json({ keys: deps.keys.receiptPublic });
+  });
+
+  app.get('/healthz', (c) =>
+    c.json({ ok: true, certs: deps.logs.certs.size, access: deps.logs.access.size }, 200, {
+      'cache-control': 'no-store',
+    }),
+  );
+
+  app.notFound((c) =>
+    problem(c, 404, 'not-found', `${c.req.path} はありません。/api/docs を参照してください。`),
+  );
+  app.onError((err, c) => {
+    // Generic to the client (no internals), specific in the server log with the request id to correlate.
+    console.error(`[densho] ${c.get('requestId')} ${c.req.method} ${c.req.path}:`, err);
+    return problem(c, 500, 'internal', 'サーバーで問題が発生しました。時間をおいて再送してください。');
+  });
+  return app;
+}

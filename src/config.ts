@@ -1,0 +1,85 @@
+// Configuration: one zod schema for the environment; every entry (Node, Workers, CLI) validates through it.
+import { z } from 'zod';
+
+const port = z.coerce
+  .number({ error: 'PORT must be a whole number between 1 and 65535, e.g. PORT=8787' })
+  .int('PORT must be a whole number between 1 and 65535, e.g. PORT=8787')
+  .min(1, 'PORT must be a whole number between 1 and 65535, e.g. PORT=8787')
+  .max(65535, 'PORT must be a whole number between 1 and 65535, e.g. PORT=8787');
+
+const host = z
+  .string()
+  .min(1, 'HOST must be an address to listen on, e.g. HOST=127.0.0.1 or HOST=0.0.0.0')
+  .regex(/^[A-Za-z0-9.:[\]-]+$/, 'HOST must be an address to listen on, e.g. HOST=127.0.0.1 or HOST=0.0.0.0');
+
+const origin = z.string().transform((s, ctx) => {
+  try {
+    const u = new URL(s);
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.pathname !== '/' || u.search || u.hash) {
+      throw new Error('shape');
+    }
+    return u.origin;
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'DENSHO_ORIGIN must be the public origin only (scheme, host, optional port), e.g. DENSHO_ORIGIN=https://densho.example.jp',
+    });
+    return z.NEVER;
+  }
+});
+
+const EnvSchema = z.object({
+  HOST: host.default('127.0.0.1'),
+  PORT: port.default(8787),
+  DENSHO_DATA_DIR: z
+    .string()
+    .min(1, 'DENSHO_DATA_DIR must name a directory for the database and keys, e.g. DENSHO_DATA_DIR=./data')
+    .default('./data'),
+  DENSHO_ORIGIN: origin.optional(),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Public origin: log origins, JWT `aud`, links and QR codes. */
+  origin: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validate the environment; throws ConfigError whose message names each variable and its fix. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const picked = {
+    HOST: emptyToUndefined(env.HOST),
+    PORT: emptyToUndefined(env.PORT),
+    DENSHO_DATA_DIR: emptyToUndefined(env.DENSHO_DATA_DIR),
+    DENSHO_ORIGIN: emptyToUndefined(env.DENSHO_ORIGIN),
+  };
+  const parsed = EnvSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0] ?? 'environment')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const v = parsed.data;
+  const hostForUrl = v.HOST.includes(':') && !v.HOST.startsWith('[') ? `[${v.HOST}]` : v.HOST;
+  return {
+    host: v.HOST,
+    port: v.PORT,
+    dataDir: v.DENSHO_DATA_DIR,
+    origin: v.DENSHO_ORIGIN ?? `http://${hostForUrl}:${v.PORT}`,
+  };
+}
+
+/** The log origin for a log name: "<host>/log/certs" (C2SP origins carry no scheme). */
+export function logOrigin(publicOrigin: string, log: 'certs' | 'access'): string {
+  const u = new URL(publicOrigin);
+  return log === 'certs' ? `${u.host}/log/certs` : `${u.host}/audit/log/access`;
+}
+
+function emptyToUndefined(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}

@@ -1,0 +1,98 @@
+// Node runtime: wires SQLite, the key directory, both trust logs, the sequencers and the app together.
+// Used by `densho serve`, the demo, tests and benchmarks — one way to build a running platform.
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { createApp } from '../../app.ts';
+import { type Config, logOrigin } from '../../config.ts';
+import { noteSignerFromPrivateJwk } from '../../domain/checkpoint.ts';
+import { AccessLog } from '../../services/access-log.ts';
+import { CertificateIngest } from '../../services/ingest-event.ts';
+import { ed25519PublicBytes, type PlatformKeys } from '../../services/platform-keys.ts';
+import { ReceiptSigner } from '../../services/receipts.ts';
+import { TrustLog } from '../../services/trust-log.ts';
+import { type Clock, systemClock } from '../ports.ts';
+import { loadOrCreateKeys } from './keys.ts';
+import { migrate } from './migrator.ts';
+import { type OpenedDatabase, openDatabase } from './sqlite.ts';
+
+export interface NodeRuntime {
+  config: Config;
+  database: OpenedDatabase;
+  keys: PlatformKeys;
+  logs: { certs: TrustLog; access: TrustLog };
+  ingest: CertificateIngest;
+  access: AccessLog;
+  app: Hono;
+  /** Drain the sequencers (everything accepted gets committed), then close the database. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  sequencer?: { maxPending?: number; maxBatch?: number; maxDelayMs?: number };
+}
+
+export function databaseFile(dataDir: string): string {
+  return join(dataDir, 'densho.db');
+}
+
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<NodeRuntime> {
+  const clock = options.clock ?? systemClock;
+  const database = openDatabase(databaseFile(config.dataDir));
+  try {
+    migrate(database.sqlite);
+    const keys = await loadOrCreateKeys(config.dataDir);
+    const notePublicKey = ed25519PublicBytes(keys.note);
+    const openLog = async (name: 'certs' | 'access') => {
+      const origin = logOrigin(config.origin, name);
+      // An existing log keeps its origin; the signer is named after the stored origin.
+      const stored = await database.db
+        .selectFrom('logs')
+        .select('origin')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      const signerName = stored?.origin ?? origin;
+      return TrustLog.open({
+        db: database.db,
+        atomic: database.atomic,
+        clock,
+        name,
+        origin,
+        noteSigner: await noteSignerFromPrivateJwk(signerName, keys.note),
+        notePublicKey,
+      });
+    };
+    const logs = { certs: await openLog('certs'), access: await openLog('access') };
+    const ingest = new CertificateIngest({
+      db: database.db,
+      log: logs.certs,
+      receiptSigner: await ReceiptSigner.fromJwk(keys.receipt),
+      authKeySecret: keys.secrets.authKey,
+      ...(options.sequencer ? { sequencer: options.sequencer } : {}),
+    });
+    const access = new AccessLog({
+      db: database.db,
+      log: logs.access,
+      netSecret: keys.secrets.net,
+      ...(options.sequencer ? { sequencer: options.sequencer } : {}),
+    });
+    const app = createApp({ config, db: database.db, clock, keys, logs, ingest, access });
+    return {
+      config,
+      database,
+      keys,
+      logs,
+      ingest,
+      access,
+      app,
+      close: async () => {
+        await ingest.close();
+        await access.close();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+}

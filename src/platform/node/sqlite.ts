@@ -1,0 +1,89 @@
+// Node adapter for SQLite: opens the database file with the durability pragmas, wraps it in Kysely,
+// and provides the AtomicWriter (one synchronous better-sqlite3 transaction per call).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
+import type { Database } from '../../repos/database.ts';
+import type { AtomicWriter } from '../ports.ts';
+
+export type SqliteHandle = BetterSqlite3.Database;
+
+export interface OpenedDatabase {
+  sqlite: SqliteHandle;
+  db: Kysely<Database>;
+  atomic: AtomicWriter;
+  close(): Promise<void>;
+}
+
+/**
+ * Open (creating if needed) the SQLite file. WAL + synchronous=FULL: a COMMIT has reached the disk
+ * (fsync of the WAL) before better-sqlite3 returns, which is what every receipt and every
+ * "logged before served" page relies on. better-sqlite3's default with WAL is NORMAL, which can lose
+ * the last commits on power loss — so we set FULL explicitly and check it took.
+ */
+export function openDatabase(file: string, options: { readonly?: boolean } = {}): OpenedDatabase {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
+  if (!options.readonly) sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const sync = sqlite.pragma('synchronous', { simple: true });
+  if (sync !== 2)
+    throw new Error(`SQLite refused synchronous=FULL (got ${String(sync)}); cannot promise durability`);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const atomic = new SqliteAtomicWriter(sqlite);
+  return {
+    sqlite,
+    db,
+    atomic,
+    close: async () => {
+      await db.destroy(); // closes the better-sqlite3 handle too
+    },
+  };
+}
+
+/** Runs compiled Kysely queries in one IMMEDIATE transaction; statements are prepared once and reused. */
+export class SqliteAtomicWriter implements AtomicWriter {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly runAll: (queries: readonly CompiledQuery[]) => void;
+
+  constructor(private readonly sqlite: SqliteHandle) {
+    this.runAll = sqlite.transaction((queries: readonly CompiledQuery[]) => {
+      for (const q of queries) this.statement(q.sql).run(...q.parameters.map(toSqliteValue));
+    }).immediate;
+  }
+
+  run(queries: readonly CompiledQuery[]): Promise<void> {
+    // Synchronous on purpose: the transaction, including the fsync at COMMIT, completes before we resolve.
+    try {
+      this.runAll(queries);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private statement(sql: string): BetterSqlite3.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      // Batches produce a handful of distinct multi-row shapes; bound the cache so odd sizes can't grow it forever.
+      if (this.statements.size > 512) this.statements.clear();
+      st = this.sqlite.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+}
+
+/** better-sqlite3 binds Buffers, not plain Uint8Arrays. */
+function toSqliteValue(v: unknown): unknown {
+  if (v instanceof Uint8Array && !Buffer.isBuffer(v))
+    return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}

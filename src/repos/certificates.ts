@@ -1,0 +1,101 @@
+// Certificates and their events: all Kysely code for certificates and certificate_events.
+import type { Kysely } from 'kysely';
+import type { CertificateEventRow, CertificateRow, Database } from './database.ts';
+
+export type EventHead = Pick<
+  CertificateEventRow,
+  | 'log_index'
+  | 'contract_number'
+  | 'version'
+  | 'event'
+  | 'target_version'
+  | 'surety_id'
+  | 'event_id'
+  | 'submission'
+  | 'payload'
+  | 'issued_at'
+>;
+
+/** Everything the ingest batch needs to apply the event rules: the certificates and all their events. */
+export async function loadCertificatesWithEvents(
+  db: Kysely<Database>,
+  contractNumbers: readonly string[],
+): Promise<{ certificates: CertificateRow[]; events: EventHead[] }> {
+  if (contractNumbers.length === 0) return { certificates: [], events: [] };
+  const numbers = [...new Set(contractNumbers)];
+  const certificates = await db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('contract_number', 'in', numbers)
+    .execute();
+  const events = await db
+    .selectFrom('certificate_events')
+    .select([
+      'log_index',
+      'contract_number',
+      'version',
+      'event',
+      'target_version',
+      'surety_id',
+      'event_id',
+      'submission',
+      'payload',
+      'issued_at',
+    ])
+    .where('contract_number', 'in', numbers)
+    .orderBy('contract_number')
+    .orderBy('version')
+    .execute();
+  return { certificates, events };
+}
+
+/** Prior submissions with these eventIds (idempotency); one indexed query per surety in the batch. */
+export async function findEventsByEventIds(
+  db: Kysely<Database>,
+  keys: readonly { suretyId: number; eventId: string }[],
+): Promise<Pick<CertificateEventRow, 'surety_id' | 'event_id' | 'submission' | 'log_index'>[]> {
+  const bySurety = new Map<number, Set<string>>();
+  for (const k of keys) {
+    const ids = bySurety.get(k.suretyId) ?? new Set<string>();
+    bySurety.set(k.suretyId, ids);
+    ids.add(k.eventId);
+  }
+  const out: Pick<CertificateEventRow, 'surety_id' | 'event_id' | 'submission' | 'log_index'>[] = [];
+  for (const [suretyId, ids] of bySurety) {
+    const rows = await db
+      .selectFrom('certificate_events')
+      .select(['surety_id', 'event_id', 'submission', 'log_index'])
+      .where('surety_id', '=', suretyId)
+      .where('event_id', 'in', [...ids])
+      .execute();
+    out.push(...rows);
+  }
+  return out;
+}
+
+export function findEventByLogIndex(
+  db: Kysely<Database>,
+  logIndex: number,
+): Promise<CertificateEventRow | undefined> {
+  return db.selectFrom('certificate_events').selectAll().where('log_index', '=', logIndex).executeTakeFirst();
+}
+
+export function findCertificate(
+  db: Kysely<Database>,
+  contractNumber: string,
+): Promise<CertificateRow | undefined> {
+  return db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('contract_number', '=', contractNumber)
+    .executeTakeFirst();
+}
+
+export function listEvents(db: Kysely<Database>, contractNumber: string): Promise<CertificateEventRow[]> {
+  return db
+    .selectFrom('certificate_events')
+    .selectAll()
+    .where('contract_number', '=', contractNumber)
+    .orderBy('version')
+    .execute();
+}

@@ -1,0 +1,103 @@
+// Access log: every view, attempt, login, export and admin action as a leaf in the `access` Merkle log,
+// group-committed through the same TrustLog as certificates. `record` resolves only once the event is durable,
+// so a caller that awaits it before serving a page has "logged before served".
+import type { Kysely } from 'kysely';
+import { hmacSha256, toBase64, utf8 } from '../domain/bytes.ts';
+import { accessLeaf } from '../domain/leaf.ts';
+import type { Database } from '../repos/database.ts';
+import { GroupCommitter } from './sequencer.ts';
+import type { LogEntryDraft, TrustLog } from './trust-log.ts';
+
+export interface AccessEventInput {
+  action: string;
+  outcome: string;
+  /** Opaque actor id: `user:<id>`, `surety:<code>`, `operator:<login>` … or null when unknown. */
+  actor: string | null;
+  orgCode?: string | null;
+  /** Contract number the event is about, or null. */
+  target?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  /** Free-form JSON detail for auditors (never secrets). */
+  detail?: Record<string, unknown> | null;
+}
+
+export interface RecordedAccess {
+  index: number;
+  at: number;
+}
+
+export class AccessLog {
+  private readonly committer: GroupCommitter<AccessEventInput, RecordedAccess>;
+
+  constructor(
+    private readonly deps: {
+      db: Kysely<Database>;
+      log: TrustLog;
+      netSecret: Uint8Array;
+      sequencer?: { maxPending?: number; maxBatch?: number; maxDelayMs?: number };
+    },
+  ) {
+    this.committer = new GroupCommitter({
+      maxPending: deps.sequencer?.maxPending ?? 8192,
+      maxBatch: deps.sequencer?.maxBatch ?? 512,
+      maxDelayMs: deps.sequencer?.maxDelayMs ?? 2,
+      process: async (items) => (await deps.log.append(items.map((e) => this.draft(e)))).results,
+    });
+  }
+
+  get log(): TrustLog {
+    return this.deps.log;
+  }
+
+  record(event: AccessEventInput): Promise<RecordedAccess> {
+    return this.committer.submit(event);
+  }
+
+  close(): Promise<void> {
+    return this.committer.close();
+  }
+
+  /** HMAC of the client IP under the server secret: the leaf never carries the raw address. */
+  net(ip: string | null | undefined): string {
+    return toBase64(hmacSha256(this.deps.netSecret, utf8(`densho/net/v1\n${ip ?? ''}`)));
+  }
+
+  private draft(e: AccessEventInput): LogEntryDraft<RecordedAccess> {
+    const net = this.net(e.ip);
+    return {
+      leaf: (_index, at) =>
+        accessLeaf({
+          action: e.action,
+          actor: e.actor,
+          at,
+          net,
+          outcome: e.outcome,
+          target: e.target ?? null,
+        }),
+      finish: (ctx) => ({
+        writes: [
+          this.deps.db
+            .insertInto('access_events')
+            .values({
+              log_index: ctx.index,
+              at: ctx.timestamp,
+              action: e.action,
+              outcome: e.outcome,
+              actor: e.actor,
+              org_code: e.orgCode ?? null,
+              target: e.target ?? null,
+              net,
+              ip: e.ip ?? null,
+              user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
+              request_id: e.requestId ?? null,
+              detail: e.detail ? JSON.stringify(e.detail) : null,
+            })
+            .compile(),
+        ],
+        result: { index: ctx.index, at: ctx.timestamp },
+      }),
+    };
+  }
+}

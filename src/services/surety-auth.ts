@@ -1,0 +1,162 @@
+// Surety authentication: compact JWS events and bearer JWTs signed by a registered surety key.
+// Trusts only the surety_keys table (public JWKs registered by the operator); never holds a private key.
+import { compactVerify, decodeProtectedHeader, importJWK, errors as joseErrors, jwtVerify } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Database } from '../repos/database.ts';
+import { findSuretyKey, type SuretyKeyWithOrg, useJti } from '../repos/surety-keys.ts';
+
+export const EVENT_TYP = 'densho-event+jws';
+/** api.md: bearer `exp` at most 5 minutes ahead. A little slack for clock drift between surety and platform. */
+const MAX_BEARER_LIFETIME_S = 300;
+const CLOCK_TOLERANCE_S = 30;
+
+export type AuthFailure = { ok: false; status: 400 | 401; code: string; detail: string };
+export type SuretyIdentity = { suretyId: number; suretyCode: string; kid: string };
+
+const ALGS: Record<'EdDSA' | 'ES256', string[]> = { EdDSA: ['EdDSA', 'Ed25519'], ES256: ['ES256'] };
+
+/** Imported CryptoKeys by kid and JWK text (a re-registered kid with another JWK is imported afresh). */
+const keyCache = new Map<string, { jwk: string; key: CryptoKey }>();
+
+async function cryptoKeyFor(row: SuretyKeyWithOrg): Promise<CryptoKey> {
+  const hit = keyCache.get(row.kid);
+  if (hit && hit.jwk === row.public_jwk) return hit.key;
+  const key = (await importJWK(
+    JSON.parse(row.public_jwk) as JsonWebKey,
+    row.alg === 'EdDSA' ? 'Ed25519' : 'ES256',
+  )) as CryptoKey;
+  if (keyCache.size > 10_000) keyCache.clear();
+  keyCache.set(row.kid, { jwk: row.public_jwk, key });
+  return key;
+}
+
+function fail(status: 400 | 401, code: string, detail: string): AuthFailure {
+  return { ok: false, status, code, detail };
+}
+
+/** Resolve the key named by the header: unknown, revoked or wrong-alg keys are all 401 with a precise reason. */
+async function resolveKey(
+  db: Kysely<Database>,
+  header: { kid?: unknown; alg?: unknown },
+): Promise<{ ok: true; row: SuretyKeyWithOrg; key: CryptoKey; algs: string[] } | AuthFailure> {
+  if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 200) {
+    return fail(401, 'unknown-key', 'JWS の protected header に登録済みの kid を指定してください。');
+  }
+  const row = await findSuretyKey(db, header.kid);
+  if (!row)
+    return fail(
+      401,
+      'unknown-key',
+      `kid ${header.kid} は登録されていません。運営者に公開鍵の登録を依頼してください。`,
+    );
+  if (row.revoked_at !== null)
+    return fail(401, 'revoked-key', `kid ${header.kid} は失効しています。有効な鍵で署名してください。`);
+  const algs = ALGS[row.alg];
+  if (typeof header.alg !== 'string' || !algs.includes(header.alg)) {
+    return fail(
+      401,
+      'wrong-alg',
+      `kid ${header.kid} の鍵では alg ${algs.join(' または ')} を使ってください。`,
+    );
+  }
+  return { ok: true, row, key: await cryptoKeyFor(row), algs };
+}
+
+/** Verify a compact JWS event. On success returns the surety and the payload bytes (not yet parsed). */
+export async function verifyEventJws(
+  db: Kysely<Database>,
+  jws: string,
+): Promise<({ ok: true; payload: Uint8Array } & SuretyIdentity) | AuthFailure> {
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jws)) {
+    return fail(400, 'malformed-jws', '本文は compact JWS（header.payload.signature）にしてください。');
+  }
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch {
+    return fail(
+      400,
+      'malformed-jws',
+      'JWS の protected header を読めません。base64url の JSON にしてください。',
+    );
+  }
+  if (header.typ !== EVENT_TYP) {
+    return fail(400, 'wrong-typ', `JWS の protected header の typ を "${EVENT_TYP}" にしてください。`);
+  }
+  if (header.crit !== undefined) return fail(400, 'unsupported-crit', 'crit ヘッダーには対応していません。');
+  const k = await resolveKey(db, header);
+  if (!k.ok) return k;
+  try {
+    const { payload } = await compactVerify(jws, k.key, { algorithms: k.algs });
+    return { ok: true, payload, suretyId: k.row.surety_id, suretyCode: k.row.surety_code, kid: k.row.kid };
+  } catch {
+    return fail(
+      401,
+      'bad-signature',
+      '署名を検証できません。登録済みの鍵で、送信するバイト列そのものに署名してください。',
+    );
+  }
+}
+
+/**
+ * Verify `Authorization: Bearer <JWT>` for surety reads: signed by a registered key, iss = surety code,
+ * aud = platform origin, exp ≤ 5 min ahead, jti never seen before.
+ */
+export async function verifyBearer(
+  db: Kysely<Database>,
+  authorization: string | undefined,
+  opts: { audience: string; now: number },
+): Promise<({ ok: true } & SuretyIdentity) | AuthFailure> {
+  const m = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization ?? '');
+  if (!m)
+    return fail(
+      401,
+      'missing-bearer',
+      'Authorization: Bearer <登録済みの鍵で署名した JWT> を付けてください。',
+    );
+  const token = m[1]!;
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    return fail(401, 'malformed-bearer', 'Bearer トークンの header を読めません。');
+  }
+  const k = await resolveKey(db, header);
+  if (!k.ok) return k;
+  try {
+    const { payload } = await jwtVerify(token, k.key, {
+      algorithms: k.algs,
+      audience: opts.audience,
+      issuer: k.row.surety_code,
+      requiredClaims: ['exp', 'jti'],
+      clockTolerance: CLOCK_TOLERANCE_S,
+      currentDate: new Date(opts.now),
+    });
+    const nowS = Math.floor(opts.now / 1000);
+    if ((payload.exp ?? 0) > nowS + MAX_BEARER_LIFETIME_S + CLOCK_TOLERANCE_S) {
+      return fail(401, 'bearer-too-long', 'Bearer トークンの exp は発行から 5 分以内にしてください。');
+    }
+    const jti = String(payload.jti);
+    if (jti.length === 0 || jti.length > 200)
+      return fail(401, 'bad-jti', 'jti は 1〜200 文字にしてください。');
+    if (!(await useJti(db, `${k.row.surety_id}:${jti}`, payload.exp ?? nowS, opts.now))) {
+      return fail(
+        401,
+        'replayed-bearer',
+        'この Bearer トークン（jti）は既に使われています。リクエストごとに新しい jti を付けてください。',
+      );
+    }
+    return { ok: true, suretyId: k.row.surety_id, suretyCode: k.row.surety_code, kid: k.row.kid };
+  } catch (e) {
+    if (e instanceof joseErrors.JWTExpired)
+      return fail(401, 'expired-bearer', 'Bearer トークンの有効期限が切れています。');
+    if (e instanceof joseErrors.JWTClaimValidationFailed) {
+      return fail(
+        401,
+        'bad-claims',
+        `Bearer トークンの ${e.claim} が正しくありません（iss は保証会社コード、aud はプラットフォームのオリジン）。`,
+      );
+    }
+    return fail(401, 'bad-signature', 'Bearer トークンの署名を検証できません。');
+  }
+}

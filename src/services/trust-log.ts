@@ -1,0 +1,420 @@
+// TrustLog: one append-only Merkle log (certs or access). Holds the right edge in memory, appends a batch as
+// ONE atomic write (leaves, domain rows, tiles, signed checkpoint), and serves proofs, tiles and checkpoints.
+// Runtime-neutral: storage goes through Kysely reads and the AtomicWriter port.
+//
+// Crash reasoning (what a crash at each step of append() leaves behind):
+//   before atomic.run(): nothing was written; memory is discarded with the process; callers got no answer.
+//   inside atomic.run(): SQLite rolls the transaction back on restart; same as above.
+//   after atomic.run() resolved: the batch is durable; the new state is adopted in memory before any
+//     caller is answered, so every receipt a caller sees describes a committed tree.
+// Startup (open + selfCheck) rebuilds memory from the latest checkpoint and refuses a store that disagrees.
+import type { CompiledQuery, Kysely } from 'kysely';
+import { bytesEqual, toBase64 } from '../domain/bytes.ts';
+import { checkpointBody, type NoteSigner, openCheckpoint, signNote, vkeyText } from '../domain/checkpoint.ts';
+import { parseLeaf } from '../domain/leaf.ts';
+import {
+  CompactRange,
+  consistencyProof,
+  EMPTY_ROOT,
+  inclusionProof,
+  leafHash,
+  rangeNodes,
+  rootAt,
+} from '../domain/merkle.ts';
+import { TILE_WIDTH, TileEdge, tileNodeReader } from '../domain/tiles.ts';
+import type { AtomicWriter, Clock } from '../platform/ports.ts';
+import type { Database, LogName } from '../repos/database.ts';
+
+/** The sequencer refuses to write a time it can't stand behind (trust-log.md: the issuance timestamp). */
+export const MAX_CLOCK_BEHIND_MS = 5_000;
+
+export class ClockBehindError extends Error {
+  override name = 'ClockBehindError';
+}
+
+export class LogIntegrityError extends Error {
+  override name = 'LogIntegrityError';
+}
+
+export interface AppendContext {
+  index: number;
+  timestamp: number;
+  leaf: Uint8Array;
+  leafHash: Uint8Array;
+  /** Tree size and root of the checkpoint this batch produces. */
+  treeSize: number;
+  root: Uint8Array;
+}
+
+/** One entry of a batch: its leaf once index and time are known, then its domain rows once the root is known. */
+export interface LogEntryDraft<R> {
+  leaf(index: number, timestamp: number): Uint8Array;
+  finish(
+    ctx: AppendContext,
+  ): Promise<{ writes: CompiledQuery[]; result: R }> | { writes: CompiledQuery[]; result: R };
+}
+
+export interface TrustLogDeps {
+  db: Kysely<Database>;
+  atomic: AtomicWriter;
+  clock: Clock;
+  name: LogName;
+  /** Origin used when the log is created; an existing log keeps the origin it was created with. */
+  origin: string;
+  noteSigner: NoteSigner;
+  notePublicKey: Uint8Array;
+}
+
+interface State {
+  size: number;
+  range: CompactRange;
+  edge: TileEdge;
+  lastTimestamp: number;
+  checkpoint: { size: number; note: string; root: Uint8Array };
+}
+
+const FULL_TILE_CACHE = 4096; // 4096 × 8 KiB = 32 MiB at most
+
+export class TrustLog {
+  private state!: State;
+  /** Tiles of the right edge (possibly partial), kept current at every commit. */
+  private edgeTiles = new Map<string, Uint8Array>();
+  /** Full tiles are immutable: a bounded cache in insertion order. */
+  private fullTiles = new Map<string, Uint8Array>();
+  readonly origin: string;
+  readonly vkey: string;
+
+  private constructor(
+    private readonly deps: TrustLogDeps,
+    origin: string,
+  ) {
+    this.origin = origin;
+    this.vkey = vkeyText(deps.noteSigner.name, deps.notePublicKey);
+  }
+
+  /** Open the log, creating it (with a signed size-0 checkpoint) if new, and self-check the stored tree. */
+  static async open(deps: TrustLogDeps): Promise<TrustLog> {
+    const row = await deps.db.selectFrom('logs').selectAll().where('name', '=', deps.name).executeTakeFirst();
+    if (!row) {
+      if (deps.noteSigner.name !== deps.origin) throw new Error('note signer name must equal the log origin');
+      const now = deps.clock.now();
+      const note = await signNote(checkpointBody(deps.origin, 0, EMPTY_ROOT), deps.noteSigner);
+      await deps.atomic.run([
+        deps.db
+          .insertInto('logs')
+          .values({ name: deps.name, origin: deps.origin, created_at: now })
+          .compile(),
+        deps.db
+          .insertInto('log_checkpoints')
+          .values({ log: deps.name, size: 0, root: EMPTY_ROOT, note, created_at: now })
+          .compile(),
+      ]);
+    } else if (row.origin !== deps.noteSigner.name) {
+      throw new LogIntegrityError(
+        `the ${deps.name} log was created with origin "${row.origin}" but the signer is named "${deps.noteSigner.name}"`,
+      );
+    }
+    const origin = row?.origin ?? deps.origin;
+    const log = new TrustLog(deps, origin);
+    await log.load();
+    return log;
+  }
+
+  get name(): LogName {
+    return this.deps.name;
+  }
+  get size(): number {
+    return this.state.size;
+  }
+  get lastTimestamp(): number {
+    return this.state.lastTimestamp;
+  }
+  get latestCheckpoint(): { size: number; note: string; root: Uint8Array } {
+    return this.state.checkpoint;
+  }
+
+  /**
+   * Startup self-check (trust-log.md): recompute the root from the stored hashes, compare it with the latest
+   * checkpoint, verify that checkpoint's signature, and check the leaves and tiles agree in size.
+   */
+  private async load(): Promise<void> {
+    const { db, name } = this.deps;
+    const cp = await db
+      .selectFrom('log_checkpoints')
+      .select(['size', 'root', 'note'])
+      .where('log', '=', name)
+      .orderBy('size', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!cp) throw new LogIntegrityError(`the ${name} log has no checkpoint; restore from backup`);
+    const opened = await openCheckpoint(cp.note, this.vkey, this.origin).catch((e: unknown) => {
+      throw new LogIntegrityError(
+        `the latest ${name} checkpoint does not verify with this platform's key (${String(e)}); ` +
+          'the key directory does not belong to this database — restore both from the same backup',
+      );
+    });
+    if (opened.size !== cp.size || !bytesEqual(opened.root, cp.root)) {
+      throw new LogIntegrityError(
+        `the ${name} checkpoint row disagrees with its signed note; restore from backup`,
+      );
+    }
+    const last = await db
+      .selectFrom('log_entries')
+      .select(['idx', 'leaf'])
+      .where('log', '=', name)
+      .orderBy('idx', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const leafCount = last ? last.idx + 1 : 0;
+    if (leafCount !== cp.size) {
+      throw new LogIntegrityError(
+        `the ${name} log has ${leafCount} leaves but its latest checkpoint covers ${cp.size}; ` +
+          'the database was altered or is incomplete — restore from backup, then run `densho verify-log`',
+      );
+    }
+    const fetch = (level: number, index: number) => this.readTileFromDb(level, index);
+    const reader = tileNodeReader(fetch);
+    const size = cp.size;
+    const nodes = size === 0 ? [] : rangeNodes({ start: 0, end: size });
+    const hashes = await reader(nodes);
+    const range = CompactRange.fromNodes(size, hashes);
+    if (!bytesEqual(range.root(), cp.root)) {
+      throw new LogIntegrityError(
+        `the stored ${name} tree (root ${toBase64(range.root())}) does not match the signed checkpoint ` +
+          `(root ${toBase64(cp.root)}) at size ${size}; the database was altered — restore from backup, then run \`densho verify-log\``,
+      );
+    }
+    if (last) {
+      const lastHash = (await reader([{ level: 0, index: last.idx }]))[0]!;
+      if (!bytesEqual(lastHash, leafHash(last.leaf))) {
+        throw new LogIntegrityError(
+          `the last ${name} leaf does not match its stored hash; restore from backup`,
+        );
+      }
+    }
+    const edge = await TileEdge.load(size, fetch);
+    this.state = {
+      size,
+      range,
+      edge,
+      lastTimestamp: last ? leafTimestamp(last.leaf) : 0,
+      checkpoint: { size, note: cp.note, root: cp.root },
+    };
+  }
+
+  /**
+   * Append a batch. Assigns contiguous indices and non-decreasing timestamps, builds leaves, the new tree head
+   * and its signed checkpoint, collects every row, and commits them in ONE atomic durable write. Only then is
+   * memory updated and are the results returned. Throws (nothing written) on any failure.
+   */
+  async append<R>(
+    drafts: readonly LogEntryDraft<R>[],
+  ): Promise<{ results: R[]; treeSize: number; checkpoint: string }> {
+    const { db, name, clock } = this.deps;
+    if (drafts.length === 0)
+      return { results: [], treeSize: this.state.size, checkpoint: this.state.checkpoint.note };
+    const now = clock.now();
+    if (now < this.state.lastTimestamp - MAX_CLOCK_BEHIND_MS) {
+      throw new ClockBehindError(
+        `the system clock (${new Date(now).toISOString()}) is more than ${MAX_CLOCK_BEHIND_MS / 1000} s behind the ` +
+          `last ${name} timestamp (${new Date(this.state.lastTimestamp).toISOString()}); fix the clock (NTP) — ` +
+          'the sequencer will not write a time it cannot stand behind',
+      );
+    }
+    // issuedAt = max(clock.now(), last issuedAt): never decreases along the log.
+    const timestamp = Math.max(now, this.state.lastTimestamp);
+    const range = this.state.range.clone();
+    const start = this.state.size;
+    const leaves: Uint8Array[] = [];
+    const hashes: Uint8Array[] = [];
+    drafts.forEach((d, i) => {
+      const leaf = d.leaf(start + i, timestamp);
+      const h = leafHash(leaf);
+      leaves.push(leaf);
+      hashes.push(h);
+      range.append(h);
+    });
+    const treeSize = start + drafts.length;
+    const root = range.root();
+    const { edge, changed } = this.state.edge.append(hashes);
+    const note = await signNote(checkpointBody(this.origin, treeSize, root), this.deps.noteSigner);
+
+    const finished = await Promise.all(
+      drafts.map((d, i) =>
+        d.finish({
+          index: start + i,
+          timestamp,
+          leaf: leaves[i]!,
+          leafHash: hashes[i]!,
+          treeSize,
+          root,
+        }),
+      ),
+    );
+    const writes: CompiledQuery[] = [];
+    for (const f of finished) writes.push(...f.writes);
+    writes.push(
+      db
+        .insertInto('log_entries')
+        .values(leaves.map((leaf, i) => ({ log: name, idx: start + i, leaf })))
+        .compile(),
+    );
+    for (const t of changed) {
+      writes.push(
+        db
+          .insertInto('log_tiles')
+          .values({ log: name, level: t.level, idx: t.index, hashes: t.hashes })
+          .onConflict((oc) => oc.columns(['log', 'level', 'idx']).doUpdateSet({ hashes: t.hashes }))
+          .compile(),
+      );
+    }
+    writes.push(
+      db
+        .insertInto('log_checkpoints')
+        .values({ log: name, size: treeSize, root, note, created_at: now })
+        .compile(),
+    );
+
+    await this.deps.atomic.run(writes); // durable (fsync'd) when this resolves
+
+    // Adopt the committed state before anyone is answered.
+    this.state = {
+      size: treeSize,
+      range,
+      edge,
+      lastTimestamp: timestamp,
+      checkpoint: { size: treeSize, note, root },
+    };
+    for (const t of changed) {
+      const key = tileKey(t.level, t.index);
+      if (t.hashes.length === TILE_WIDTH * 32) {
+        this.edgeTiles.delete(key);
+        this.cacheFull(key, t.hashes);
+      } else {
+        this.edgeTiles.set(key, t.hashes);
+      }
+    }
+    return { results: finished.map((f) => f.result), treeSize, checkpoint: note };
+  }
+
+  /** RFC 6962 inclusion proof for `index` in the tree of `size` (≤ the current size). */
+  inclusionProof(index: number, size: number): Promise<Uint8Array[]> {
+    this.assertSize(size);
+    return inclusionProof(index, size, this.reader);
+  }
+
+  consistencyProof(first: number, second: number): Promise<Uint8Array[]> {
+    this.assertSize(second);
+    return consistencyProof(first, second, this.reader);
+  }
+
+  rootAt(size: number): Promise<Uint8Array> {
+    this.assertSize(size);
+    return rootAt(size, this.reader);
+  }
+
+  /** Hash tile bytes at `width` entries, or null if the log has no such tile (yet). */
+  async tile(level: number, index: number, width: number): Promise<Uint8Array | null> {
+    const stored = await this.fetchTile(level, index).catch(() => null);
+    if (!stored || stored.length < width * 32) return null;
+    return stored.subarray(0, width * 32);
+  }
+
+  /** Leaves [index*256, index*256+width) for an entry bundle, or null if not all exist. */
+  async entries(index: number, width: number): Promise<Uint8Array[] | null> {
+    const start = index * TILE_WIDTH;
+    if (start + width > this.state.size) return null;
+    const rows = await this.deps.db
+      .selectFrom('log_entries')
+      .select('leaf')
+      .where('log', '=', this.deps.name)
+      .where('idx', '>=', start)
+      .where('idx', '<', start + width)
+      .orderBy('idx')
+      .execute();
+    return rows.length === width ? rows.map((r) => r.leaf) : null;
+  }
+
+  async leaf(index: number): Promise<Uint8Array | null> {
+    if (index < 0 || index >= this.state.size) return null;
+    const row = await this.deps.db
+      .selectFrom('log_entries')
+      .select('leaf')
+      .where('log', '=', this.deps.name)
+      .where('idx', '=', index)
+      .executeTakeFirst();
+    return row?.leaf ?? null;
+  }
+
+  /** The signed checkpoint note for exactly this tree size, if one was issued. */
+  async checkpointAt(size: number): Promise<string | null> {
+    if (size === this.state.checkpoint.size) return this.state.checkpoint.note;
+    const row = await this.deps.db
+      .selectFrom('log_checkpoints')
+      .select('note')
+      .where('log', '=', this.deps.name)
+      .where('size', '=', size)
+      .executeTakeFirst();
+    return row?.note ?? null;
+  }
+
+  /** Checkpoints with size > since, oldest first. */
+  async checkpointsSince(since: number, limit: number): Promise<{ size: number; note: string }[]> {
+    return this.deps.db
+      .selectFrom('log_checkpoints')
+      .select(['size', 'note'])
+      .where('log', '=', this.deps.name)
+      .where('size', '>', since)
+      .orderBy('size')
+      .limit(limit)
+      .execute();
+  }
+
+  private readonly reader = tileNodeReader((level, index) => this.fetchTile(level, index));
+
+  private assertSize(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.state.size) {
+      throw new RangeError(`tree size ${size} is beyond the log (size ${this.state.size})`);
+    }
+  }
+
+  private async fetchTile(level: number, index: number): Promise<Uint8Array> {
+    const key = tileKey(level, index);
+    const hit = this.edgeTiles.get(key) ?? this.fullTiles.get(key);
+    if (hit) return hit;
+    const bytes = await this.readTileFromDb(level, index);
+    if (bytes.length === TILE_WIDTH * 32) this.cacheFull(key, bytes);
+    else this.edgeTiles.set(key, bytes);
+    return bytes;
+  }
+
+  private async readTileFromDb(level: number, index: number): Promise<Uint8Array> {
+    const row = await this.deps.db
+      .selectFrom('log_tiles')
+      .select('hashes')
+      .where('log', '=', this.deps.name)
+      .where('level', '=', level)
+      .where('idx', '=', index)
+      .executeTakeFirst();
+    if (!row) throw new LogIntegrityError(`tile ${level}/${index} of the ${this.deps.name} log is missing`);
+    return row.hashes;
+  }
+
+  private cacheFull(key: string, bytes: Uint8Array): void {
+    if (this.fullTiles.size >= FULL_TILE_CACHE) {
+      const oldest = this.fullTiles.keys().next().value;
+      if (oldest !== undefined) this.fullTiles.delete(oldest);
+    }
+    this.fullTiles.set(key, bytes);
+  }
+}
+
+function tileKey(level: number, index: number): string {
+  return `${level}/${index}`;
+}
+
+/** The timestamp inside a leaf: issuedAt (certs) or at (access). */
+export function leafTimestamp(leaf: Uint8Array): number {
+  const parsed = parseLeaf(leaf);
+  return parsed.type === 'densho/cert/v1' ? parsed.body.issuedAt : parsed.body.at;
+}
