@@ -5,10 +5,10 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Kysely } from 'kysely';
 import type { Config } from './config.ts';
-import type { Clock } from './platform/ports.ts';
+import type { Clock, SignatureVerifier } from './platform/ports.ts';
 import type { Database } from './repos/database.ts';
+import { apiDocsRoutes } from './routes/api-docs.tsx';
 import { apiV1Routes } from './routes/api-v1.ts';
-// TEMP import { apiDocsRoutes } from './routes/api-docs.tsx';
 import { logRoutes } from './routes/log.ts';
 import { problem } from './routes/problem.ts';
 import type { AccessLog } from './services/access-log.ts';
@@ -21,6 +21,8 @@ export interface AppDeps {
   db: Kysely<Database>;
   clock: Clock;
   keys: PlatformKeys;
+  /** Checks surety JWS signatures (runtime-specific: see platform/). */
+  verifier: SignatureVerifier;
   logs: { certs: TrustLog; access: TrustLog };
   ingest: CertificateIngest;
   access: AccessLog;
@@ -49,7 +51,7 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   app.route('/api/v1', apiV1Routes(deps));
-  // TEMP app.route('/api', apiDocsRoutes(deps));
+  app.route('/api', apiDocsRoutes(deps));
   app.route(
     '/log/certs',
     logRoutes(() => deps.logs.certs),

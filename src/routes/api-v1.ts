@@ -35,7 +35,7 @@ export function apiV1Routes(deps: AppDeps): Hono {
       }
       // A compact JWS has no whitespace; tolerate a trailing newline from `curl --data @file`.
       const jws = (await c.req.text()).replace(/[\r\n]+$/, '');
-      const auth = await verifyEventJws(deps.db, jws);
+      const auth = await verifyEventJws(deps.db, deps.verifier, jws);
       if (!auth.ok) return problem(c, auth.status, auth.code, auth.detail);
 
       let json: unknown;

@@ -42,7 +42,7 @@ export class AccessLog {
     this.committer = new GroupCommitter({
       maxPending: deps.sequencer?.maxPending ?? 8192,
       maxBatch: deps.sequencer?.maxBatch ?? 512,
-      maxDelayMs: deps.sequencer?.maxDelayMs ?? 2,
+      maxDelayMs: deps.sequencer?.maxDelayMs ?? 0,
       process: async (items) => (await deps.log.append(items.map((e) => this.draft(e)))).results,
     });
   }

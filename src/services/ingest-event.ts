@@ -1,7 +1,7 @@
 // Ingest: a verified surety event becomes a certificate version, a leaf in the certs log, and a receipt.
 // Requests are group-committed; each batch applies idempotency and the event rules in arrival order
 // (so two events on one contract in the same batch see each other) and commits everything at once.
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Insertable, Kysely } from 'kysely';
 import { authKeyDigest, generateAuthKey, normalizeAuthKey } from '../domain/auth-key.ts';
 import { bytesEqual, sha256, toBase64, utf8 } from '../domain/bytes.ts';
 import { contentOf, type EventPayload } from '../domain/certificate.ts';
@@ -12,7 +12,7 @@ import {
   findEventsByEventIds,
   loadCertificatesWithEvents,
 } from '../repos/certificates.ts';
-import type { CertificateRow, Database } from '../repos/database.ts';
+import type { CertificateRow, CertificatesTable, Database, NewCertificateEvent } from '../repos/database.ts';
 import { acceptingOrdererCodes } from '../repos/organisations.ts';
 import type { ReceiptDocument, ReceiptPayload, ReceiptSigner } from './receipts.ts';
 import { GroupCommitter } from './sequencer.ts';
@@ -52,6 +52,9 @@ interface WorkingCertificate {
   suretyId: number;
   row: CertificateRow | null;
   events: StoredEvent[];
+  /** Set when this batch issues the certificate: the only moment the key exists in clear. */
+  authKeyDigest?: Uint8Array;
+  touched?: boolean;
 }
 
 type Slot =
@@ -71,6 +74,7 @@ interface DraftResult {
   };
   logIndex: number;
   leaf: Uint8Array;
+  eventRow: NewCertificateEvent;
 }
 
 export class CertificateIngest {
@@ -80,7 +84,7 @@ export class CertificateIngest {
     this.committer = new GroupCommitter({
       maxPending: deps.sequencer?.maxPending ?? 4096,
       maxBatch: deps.sequencer?.maxBatch ?? 512,
-      maxDelayMs: deps.sequencer?.maxDelayMs ?? 2,
+      maxDelayMs: deps.sequencer?.maxDelayMs ?? 0,
       process: (items) => this.processBatch(items),
     });
   }
@@ -187,6 +191,8 @@ export class CertificateIngest {
         certs.set(p.contractNumber, cert);
       }
       const authKey = p.event === 'issue' ? generateAuthKey() : null;
+      if (authKey) cert.authKeyDigest = authKeyDigest(this.deps.authKeySecret, normalizeAuthKey(authKey)!);
+      cert.touched = true;
       const stored: StoredEvent = {
         version: cert.events.length + 1,
         event: p.event,
@@ -198,53 +204,36 @@ export class CertificateIngest {
       cert.events.push(stored);
       const draftIndex = drafts.length;
       inBatch.set(key, { draft: draftIndex, submission });
-      drafts.push(this.draft(req, submission, stored, cert, authKey));
+      drafts.push(this.draft(req, submission, stored));
       return { kind: 'draft', draft: draftIndex, authKey };
     });
 
-    const appended = await log.append(drafts);
+    const appended = await log.append(drafts, (results) => this.batchWrites(certs, results));
 
-    const out: IngestOutcome[] = [];
-    for (const slot of slots) {
-      switch (slot.kind) {
-        case 'draft': {
-          const r = appended.results[slot.draft]!;
-          const body = await this.document(r.row, r.logIndex, r.leaf, {
-            size: appended.treeSize,
-            note: appended.checkpoint,
-          });
-          out.push({ kind: 'created', body: slot.authKey ? { ...body, authKey: slot.authKey } : body });
-          break;
+    const checkpoint = { size: appended.treeSize, note: appended.checkpoint };
+    return Promise.all(
+      slots.map(async (slot): Promise<IngestOutcome> => {
+        switch (slot.kind) {
+          case 'draft': {
+            const r = appended.results[slot.draft]!;
+            const body = await this.document(r.row, r.logIndex, r.leaf, checkpoint);
+            return { kind: 'created', body: slot.authKey ? { ...body, authKey: slot.authKey } : body };
+          }
+          case 'replay-batch': {
+            const r = appended.results[slot.draft]!;
+            return { kind: 'replayed', body: await this.document(r.row, r.logIndex, r.leaf, checkpoint) };
+          }
+          case 'replay-prior':
+            return { kind: 'replayed', body: await this.receiptDocument(slot.logIndex) };
+          default:
+            return slot;
         }
-        case 'replay-batch': {
-          const r = appended.results[slot.draft]!;
-          out.push({
-            kind: 'replayed',
-            body: await this.document(r.row, r.logIndex, r.leaf, {
-              size: appended.treeSize,
-              note: appended.checkpoint,
-            }),
-          });
-          break;
-        }
-        case 'replay-prior':
-          out.push({ kind: 'replayed', body: await this.receiptDocument(slot.logIndex) });
-          break;
-        default:
-          out.push(slot);
-      }
-    }
-    return out;
+      }),
+    );
   }
 
-  private draft(
-    req: IngestRequest,
-    submission: Uint8Array,
-    stored: StoredEvent,
-    cert: WorkingCertificate,
-    authKey: string | null,
-  ): LogEntryDraft<DraftResult> {
-    const { db, log, receiptSigner } = this.deps;
+  private draft(req: IngestRequest, submission: Uint8Array, stored: StoredEvent): LogEntryDraft<DraftResult> {
+    const { log, receiptSigner } = this.deps;
     const p = req.payload;
     return {
       leaf: (index, timestamp) => {
@@ -272,61 +261,28 @@ export class CertificateIngest {
           rootHash: toBase64(ctx.root),
         };
         const receipt = await receiptSigner.sign(payload);
-        // The certificate row as it stands after this event (later events in the batch overwrite it again).
-        const upTo = cert.events.slice(0, stored.version);
-        const view = project(upTo);
-        const certWrite = authKey
-          ? db
-              .insertInto('certificates')
-              .values({
-                contract_number: p.contractNumber,
-                surety_id: req.suretyId,
-                orderer_code: view.current.orderer.code,
-                product: view.current.product,
-                auth_key_digest: authKeyDigest(this.deps.authKeySecret, normalizeAuthKey(authKey)!),
-                status: view.status,
-                versions: stored.version,
-                work_name: view.current.work.name,
-                contractor_name: view.current.contractor.name,
-                first_issued_at: ctx.timestamp,
-                last_issued_at: ctx.timestamp,
-              })
-              .compile()
-          : db
-              .updateTable('certificates')
-              .set({
-                status: view.status,
-                versions: stored.version,
-                work_name: view.current.work.name,
-                contractor_name: view.current.contractor.name,
-                last_issued_at: ctx.timestamp,
-              })
-              .where('contract_number', '=', p.contractNumber)
-              .compile();
-        const eventWrite = db
-          .insertInto('certificate_events')
-          .values({
-            log_index: ctx.index,
-            contract_number: p.contractNumber,
-            version: stored.version,
-            event: p.event,
-            target_version: p.targetVersion ?? null,
-            surety_id: req.suretyId,
-            event_id: p.eventId,
-            kid: req.kid,
-            jws: req.jws,
-            submission,
-            payload: JSON.stringify(p),
-            issued_at: ctx.timestamp,
-            tree_size: ctx.treeSize,
-            receipt,
-          })
-          .compile();
+        const eventRow: NewCertificateEvent = {
+          log_index: ctx.index,
+          contract_number: p.contractNumber,
+          version: stored.version,
+          event: p.event,
+          target_version: p.targetVersion ?? null,
+          surety_id: req.suretyId,
+          event_id: p.eventId,
+          kid: req.kid,
+          jws: req.jws,
+          submission,
+          payload: JSON.stringify(p),
+          issued_at: ctx.timestamp,
+          tree_size: ctx.treeSize,
+          receipt,
+        };
         return {
-          writes: [certWrite, eventWrite],
+          writes: [],
           result: {
             logIndex: ctx.index,
             leaf: ctx.leaf,
+            eventRow,
             row: {
               contractNumber: p.contractNumber,
               version: stored.version,
@@ -339,6 +295,52 @@ export class CertificateIngest {
         };
       },
     };
+  }
+
+  /**
+   * One batch's domain rows as few statements: every certificate touched, in its state after the batch (new ones
+   * inserted first: events reference them), then all events in one multi-row insert.
+   */
+  private batchWrites(certs: Map<string, WorkingCertificate>, results: DraftResult[]): CompiledQuery[] {
+    const { db } = this.deps;
+    const inserts: Insertable<CertificatesTable>[] = [];
+    const updates: CompiledQuery[] = [];
+    for (const [contractNumber, cert] of certs) {
+      if (!cert.touched) continue;
+      const view = project(cert.events);
+      const state = {
+        status: view.status,
+        versions: cert.events.length,
+        work_name: view.current.work.name,
+        contractor_name: view.current.contractor.name,
+        last_issued_at: cert.events[cert.events.length - 1]!.issuedAt,
+      };
+      if (cert.row) {
+        updates.push(
+          db.updateTable('certificates').set(state).where('contract_number', '=', contractNumber).compile(),
+        );
+      } else {
+        inserts.push({
+          contract_number: contractNumber,
+          surety_id: cert.suretyId,
+          orderer_code: view.current.orderer.code,
+          product: view.current.product,
+          auth_key_digest: cert.authKeyDigest!,
+          first_issued_at: cert.events[0]!.issuedAt,
+          ...state,
+        });
+      }
+    }
+    const writes: CompiledQuery[] = [];
+    if (inserts.length > 0) writes.push(db.insertInto('certificates').values(inserts).compile());
+    writes.push(...updates);
+    writes.push(
+      db
+        .insertInto('certificate_events')
+        .values(results.map((r) => r.eventRow))
+        .compile(),
+    );
+    return writes;
   }
 
   /**

@@ -1,17 +1,11 @@
 // Receipts: the platform-signed JWS handed to the surety in every 201/200, and the offline verifier that checks
 // a whole receipt document (JWS via JWKS, leaf, inclusion proof, checkpoint) — used by tests and the CLI.
-import {
-  compactVerify,
-  createLocalJWKSet,
-  decodeProtectedHeader,
-  importJWK,
-  type JSONWebKeySet,
-  SignJWT,
-} from 'jose';
-import { bytesEqual, fromBase64, toBase64 } from '../domain/bytes.ts';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, importJWK, type JSONWebKeySet } from 'jose';
+import { bytesEqual, fromBase64, toBase64, toBase64Url, utf8 } from '../domain/bytes.ts';
 import { openCheckpoint } from '../domain/checkpoint.ts';
 import { parseLeaf } from '../domain/leaf.ts';
 import { leafHash, verifyInclusion } from '../domain/merkle.ts';
+import type { RawSigner } from '../platform/ports.ts';
 
 export const RECEIPT_TYP = 'densho-receipt+jwt';
 
@@ -46,20 +40,34 @@ export interface ReceiptDocument {
 }
 
 export class ReceiptSigner {
-  private constructor(
-    private readonly key: CryptoKey,
-    readonly kid: string,
-  ) {}
+  private readonly encodedHeader: string;
 
-  static async fromJwk(jwk: JsonWebKey & { kid: string }): Promise<ReceiptSigner> {
-    const key = (await importJWK(jwk, 'EdDSA')) as CryptoKey;
-    return new ReceiptSigner(key, jwk.kid);
+  private constructor(
+    private readonly rawSign: RawSigner,
+    readonly kid: string,
+  ) {
+    this.encodedHeader = toBase64Url(utf8(JSON.stringify({ alg: 'EdDSA', kid, typ: RECEIPT_TYP })));
   }
 
-  sign(payload: ReceiptPayload): Promise<string> {
-    return new SignJWT({ ...payload })
-      .setProtectedHeader({ alg: 'EdDSA', kid: this.kid, typ: RECEIPT_TYP })
-      .sign(this.key);
+  /** WebCrypto signer (any runtime). */
+  static async fromJwk(jwk: JsonWebKey & { kid: string }): Promise<ReceiptSigner> {
+    const key = (await importJWK(jwk, 'EdDSA')) as CryptoKey;
+    return new ReceiptSigner(
+      async (m) => new Uint8Array(await crypto.subtle.sign('Ed25519', key, m as Uint8Array<ArrayBuffer>)),
+      jwk.kid,
+    );
+  }
+
+  /** A runtime-provided raw Ed25519 signer (Node passes a synchronous node:crypto one). */
+  static fromRawSigner(kid: string, rawSign: RawSigner): ReceiptSigner {
+    return new ReceiptSigner(rawSign, kid);
+  }
+
+  /** Compact JWS (RFC 7515) over the JSON payload: plain enough to build directly, verified by jose anywhere. */
+  async sign(payload: ReceiptPayload): Promise<string> {
+    const signingInput = `${this.encodedHeader}.${toBase64Url(utf8(JSON.stringify(payload)))}`;
+    const sig = await this.rawSign(utf8(signingInput));
+    return `${signingInput}.${toBase64Url(sig)}`;
   }
 }
 

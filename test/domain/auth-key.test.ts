@@ -34,7 +34,10 @@ describe('generateAuthKey', () => {
     // Every symbol shows up and none is wildly over-represented (expected 5000 each; a bias bug such as
     // dropping bits would starve or double some symbols).
     expect(counts.size).toBe(32);
-    for (const c of counts.values()) expect(c).toBeGreaterThan(4500), expect(c).toBeLessThan(5500);
+    for (const c of counts.values()) {
+      expect(c).toBeGreaterThan(4500);
+      expect(c).toBeLessThan(5500);
+    }
   });
 });
 

@@ -488,7 +488,7 @@ describe('structure', () => {
 
 describe('JSON Schema', () => {
   it('z.toJSONSchema(input) does not throw and describes the five event kinds', () => {
-    const js = z.toJSONSchema(EventPayloadSchema, { io: 'input', unrepresentable: 'any' }) as {
+    const js = z.toJSONSchema(EventPayloadSchema, { io: 'input', unrepresentable: 'any' }) as unknown as {
       oneOf: { properties: { event: { const: string } }; additionalProperties: boolean }[];
     };
     expect(js.oneOf.map((o) => o.properties.event.const)).toEqual([...EVENT_KINDS]);

@@ -397,6 +397,8 @@ function build(first: number, intents: Intent[]): StoredEvent[] {
   const events = history(ev.issue(first));
   const correctionProbe = ev.correction(1, 7);
   const cancelProbe = ev.cancel(1);
+  if (correctionProbe.event !== 'correction' || cancelProbe.event !== 'change_cancel')
+    throw new Error('probe');
   for (const intent of intents) {
     const ref = reference(events);
     // Every possible target, valid or not, must get the same verdict from the rules and from the model.

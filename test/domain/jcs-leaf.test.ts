@@ -34,6 +34,14 @@ const access: AccessLeafBody = {
   target: '31074-00001M',
 };
 
+/** [1, <hole>, 3] without a literal hole (which the linter rightly flags as a likely typo). */
+function sparse(): number[] {
+  const a: number[] = [];
+  a[0] = 1;
+  a[2] = 3;
+  return a;
+}
+
 describe('canonicalJson', () => {
   it('sorts keys by UTF-16 code unit order, recursively, with no whitespace', () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: null, y: true }], c: 'x' }, B: false, _: 0 })).toBe(
@@ -74,7 +82,7 @@ describe('canonicalJson', () => {
     ['a lone surrogate', '\uD800'],
     ['an undefined property', { a: undefined }],
     ['an undefined array item', [1, undefined]],
-    ['a sparse array', [1, , 3]],
+    ['a sparse array', sparse()],
     ['a non-ASCII key', { é: 1 }],
     ['a control-character key', { 'a\nb': 1 }],
     ['a nested float', { a: [{ b: 0.1 }] }],
@@ -175,7 +183,10 @@ describe('leaves', () => {
     ['no type line', enc.encode(canonical)],
     ['whitespace', prefix(CERT_LEAF_TYPE, JSON.stringify(JSON.parse(canonical), null, 1))],
     ['a trailing newline', prefix(CERT_LEAF_TYPE, `${canonical}\n`)],
-    ['unsorted keys', prefix(CERT_LEAF_TYPE, JSON.stringify({ version: 1, ...cert }))],
+    [
+      'unsorted keys',
+      prefix(CERT_LEAF_TYPE, JSON.stringify(Object.fromEntries(Object.entries(cert).reverse()))),
+    ],
     ['an extra key', prefix(CERT_LEAF_TYPE, canonicalJson({ ...cert, note: 'x' }))],
     ['a missing key', prefix(CERT_LEAF_TYPE, canonical.replace(',"surety":"ejcs"', ''))],
     ['an escaped key', prefix(CERT_LEAF_TYPE, canonical.replace('"event"', '"\\u0065vent"'))],

@@ -4,15 +4,17 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { createApp } from '../../app.ts';
 import { type Config, logOrigin } from '../../config.ts';
-import { noteSignerFromPrivateJwk } from '../../domain/checkpoint.ts';
+import { type NoteSigner, noteKeyId } from '../../domain/checkpoint.ts';
 import { AccessLog } from '../../services/access-log.ts';
 import { CertificateIngest } from '../../services/ingest-event.ts';
 import { ed25519PublicBytes, type PlatformKeys } from '../../services/platform-keys.ts';
 import { ReceiptSigner } from '../../services/receipts.ts';
 import { TrustLog } from '../../services/trust-log.ts';
 import { type Clock, systemClock } from '../ports.ts';
+import { CryptoWorker } from './crypto-worker.ts';
 import { loadOrCreateKeys } from './keys.ts';
 import { migrate } from './migrator.ts';
+import { nodeEd25519Signer } from './signing.ts';
 import { type OpenedDatabase, openDatabase } from './sqlite.ts';
 
 export interface NodeRuntime {
@@ -43,6 +45,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     migrate(database.sqlite);
     const keys = await loadOrCreateKeys(config.dataDir);
     const notePublicKey = ed25519PublicBytes(keys.note);
+    const noteSign = nodeEd25519Signer(keys.note);
+    const noteSigner = (name: string): NoteSigner => ({
+      name,
+      keyId: noteKeyId(name, notePublicKey),
+      sign: noteSign,
+    });
     const openLog = async (name: 'certs' | 'access') => {
       const origin = logOrigin(config.origin, name);
       // An existing log keeps its origin; the signer is named after the stored origin.
@@ -58,15 +66,17 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
         clock,
         name,
         origin,
-        noteSigner: await noteSignerFromPrivateJwk(signerName, keys.note),
+        noteSigner: noteSigner(signerName),
         notePublicKey,
       });
     };
     const logs = { certs: await openLog('certs'), access: await openLog('access') };
+    const cryptoWorker = new CryptoWorker(keys.receipt);
     const ingest = new CertificateIngest({
       db: database.db,
       log: logs.certs,
-      receiptSigner: await ReceiptSigner.fromJwk(keys.receipt),
+      // Receipts are signed synchronously on the writer: through the worker they queued behind verifications.
+      receiptSigner: ReceiptSigner.fromRawSigner(keys.receipt.kid, nodeEd25519Signer(keys.receipt)),
       authKeySecret: keys.secrets.authKey,
       ...(options.sequencer ? { sequencer: options.sequencer } : {}),
     });
@@ -76,7 +86,16 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       netSecret: keys.secrets.net,
       ...(options.sequencer ? { sequencer: options.sequencer } : {}),
     });
-    const app = createApp({ config, db: database.db, clock, keys, logs, ingest, access });
+    const app = createApp({
+      config,
+      db: database.db,
+      clock,
+      keys,
+      verifier: cryptoWorker,
+      logs,
+      ingest,
+      access,
+    });
     return {
       config,
       database,
@@ -88,6 +107,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       close: async () => {
         await ingest.close();
         await access.close();
+        await cryptoWorker.close();
         await database.close();
       },
     };

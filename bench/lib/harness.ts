@@ -1,0 +1,199 @@
+// Benchmark plumbing: a prepared data dir with a registered surety, the server child, the load child, medians.
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { migrate } from '../../src/platform/node/migrator.ts';
+import { databaseFile } from '../../src/platform/node/runtime.ts';
+import { openDatabase } from '../../src/platform/node/sqlite.ts';
+import { insertOrganisation } from '../../src/repos/organisations.ts';
+import { insertSuretyKey } from '../../src/repos/surety-keys.ts';
+
+export const ROOT = join(import.meta.dirname, '../..');
+
+export interface PreparedSurety {
+  kid: string;
+  sign(payload: unknown): Promise<string>;
+}
+
+/** A data dir with the three seed orderers and one surety key registered (as the operator CLI would). */
+export async function prepareDataDir(): Promise<{ dataDir: string; surety: PreparedSurety }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'densho-bench-'));
+  const opened = openDatabase(databaseFile(dataDir));
+  migrate(opened.sqlite);
+  const now = Date.now();
+  for (const [code, name] of [
+    ['092134', '那須塩原市長'],
+    ['090000', '栃木県知事'],
+    ['2000012100001', '国土交通省'],
+  ] as const) {
+    await insertOrganisation(opened.db, {
+      kind: 'orderer',
+      code,
+      name,
+      acceptsEsurety: true,
+      acceptsSince: null,
+      now,
+    });
+  }
+  const suretyId = await insertOrganisation(opened.db, {
+    kind: 'surety',
+    code: 'ejcs',
+    name: '東日本建設業保証株式会社',
+    acceptsEsurety: false,
+    acceptsSince: null,
+    now,
+  });
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const jwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  await insertSuretyKey(opened.db, { kid, suretyId, publicJwk: JSON.stringify(jwk), alg: 'EdDSA', now });
+  await opened.close();
+  return {
+    dataDir,
+    surety: {
+      kid,
+      sign: (payload) =>
+        new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+          .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'densho-event+jws' })
+          .sign(privateKey),
+    },
+  };
+}
+
+let counter = 0;
+/** A distinct, valid 前払金保証 issue event (the seed certificate's shape). */
+export function benchIssueEvent(): Record<string, unknown> {
+  counter += 1;
+  const n = String(counter).padStart(8, '0');
+  return {
+    eventId: `bench-${process.pid}-${n}`,
+    event: 'issue',
+    targetVersion: null,
+    contractNumber: `B${process.pid % 1000}-${n}`,
+    product: 'advance_payment',
+    orderer: { code: '092134', name: '那須塩原市長' },
+    contractor: { name: '〇〇建設 株式会社' },
+    jv: null,
+    work: { name: '●●●●工事', location: '那須塩原市', periodStart: '2025-12-20', periodEnd: '2026-03-31' },
+    contractAmount: 50_000_000,
+    guaranteeAmount: 20_000_000,
+    guaranteePeriod: { start: '2025-12-20', end: '2026-04-30' },
+    depositBank: { name: '〇〇銀行', branch: '××支店' },
+    contractDate: '2025-12-19',
+    remarks: null,
+  };
+}
+
+export async function writeSignedBodies(surety: PreparedSurety, count: number, file: string): Promise<void> {
+  const out: string[] = [];
+  for (let i = 0; i < count; i += 1000) {
+    const chunk = await Promise.all(
+      Array.from({ length: Math.min(1000, count - i) }, () => surety.sign(benchIssueEvent())),
+    );
+    out.push(...chunk);
+  }
+  writeFileSync(file, `${out.join('\n')}\n`);
+}
+
+export interface ServerChild {
+  url: string;
+  baselineUrl: string;
+  rss(): Promise<{ rss: number; peakRss: number }>;
+  resetPeak(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startServerChild(
+  dataDir: string,
+  port: number,
+  baselinePort: number,
+): Promise<ServerChild> {
+  const child: ChildProcess = fork(join(ROOT, 'bench/lib/server-child.ts'), [], {
+    cwd: ROOT,
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
+    ],
+    env: {
+      ...process.env,
+      DENSHO_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      BASELINE_PORT: String(baselinePort),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ask = <T>(cmd: string, key: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: Record<string, unknown>) => {
+        if (key in m) {
+          child.off('message', on);
+          resolve(m as T);
+        }
+      };
+      child.on('message', on);
+      child.send({ cmd });
+    });
+  const ready = await new Promise<{ url: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { url: string }));
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return {
+    url: ready.url,
+    baselineUrl: `http://127.0.0.1:${baselinePort}/`,
+    rss: () => ask('rss', 'rss'),
+    resetPeak: async () => {
+      await ask('reset-peak', 'ok');
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send({ cmd: 'stop' });
+      }),
+  };
+}
+
+export interface LoadResult {
+  rps: number;
+  total: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  latency: { p50: number; p90: number; p99: number; max: number };
+  used: number;
+}
+
+/** Run the load generator in its own process (never in the server's). */
+export function runLoad(opts: {
+  url: string;
+  connections: number;
+  duration: number;
+  bodiesFile?: string;
+  overallRate?: number;
+}): LoadResult {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/lib/load.ts'), JSON.stringify(opts)],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  if (r.status !== 0) throw new Error(`load generator failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as LoadResult;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function verdict(ok: boolean): string {
+  return ok ? 'MEETS TARGET' : 'BELOW TARGET';
+}

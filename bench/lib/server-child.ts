@@ -1,0 +1,39 @@
+// Benchmark server process: densho on PORT and hono's hello-world on BASELINE_PORT in the SAME process, so the
+// baseline and the figure share one event loop and one core budget. Reports its RSS over IPC on request.
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { loadConfig } from '../../src/config.ts';
+import { startServer } from '../../src/entry-node.ts';
+
+const config = loadConfig(process.env);
+const server = await startServer(config);
+const receiptLike = { pad: 'x'.repeat(2000) };
+const hello = new Hono()
+  .get('/', (c) => c.text('Hello Hono!'))
+  // Control for the HTTP layer alone: read a JWS-sized body, answer a receipt-sized JSON.
+  .post('/echo', async (c) => {
+    await c.req.text();
+    return c.json(receiptLike, 201);
+  });
+const baselinePort = Number(process.env.BASELINE_PORT);
+const baseline = serve({ fetch: hello.fetch, port: baselinePort, hostname: '127.0.0.1' });
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 100);
+
+process.on('message', async (m: { cmd: string }) => {
+  if (m.cmd === 'rss') process.send?.({ rss: process.memoryUsage().rss, peakRss });
+  if (m.cmd === 'reset-peak') {
+    peakRss = process.memoryUsage().rss;
+    process.send?.({ ok: true });
+  }
+  if (m.cmd === 'stop') {
+    clearInterval(sampler);
+    baseline.close();
+    await server.close();
+    process.exit(0);
+  }
+});
+process.send?.({ ready: true, url: server.url });
