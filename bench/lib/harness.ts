@@ -173,6 +173,7 @@ export function runLoad(opts: {
   connections: number;
   duration: number;
   bodiesFile?: string;
+  pathsFile?: string;
   overallRate?: number;
 }): LoadResult {
   const r = spawnSync(

@@ -8,10 +8,13 @@ const args = JSON.parse(process.argv[2] ?? '{}') as {
   connections: number;
   duration: number;
   bodiesFile?: string;
+  /** One URL path per line; each request takes the next (cycling). */
+  pathsFile?: string;
   overallRate?: number;
 };
 const bodies = args.bodiesFile ? readFileSync(args.bodiesFile, 'utf8').split('\n').filter(Boolean) : [];
 let next = 0;
+const paths = args.pathsFile ? readFileSync(args.pathsFile, 'utf8').split('\n').filter(Boolean) : [];
 
 const result = await autocannon({
   url: args.url,
@@ -28,6 +31,16 @@ const result = await autocannon({
               if (next >= bodies.length) throw new Error('ran out of pre-signed bodies: raise the count');
               return { ...req, body: bodies[next++] };
             },
+          },
+        ],
+      }
+    : {}),
+  ...(args.pathsFile
+    ? {
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[next++ % paths.length] }),
           },
         ],
       }

@@ -16,7 +16,7 @@ import type { CertificateRow, CertificatesTable, Database, NewCertificateEvent }
 import { acceptingOrdererCodes } from '../repos/organisations.ts';
 import type { ReceiptDocument, ReceiptPayload, ReceiptSigner } from './receipts.ts';
 import { GroupCommitter } from './sequencer.ts';
-import type { AppendContext, LogEntryDraft, TrustLog } from './trust-log.ts';
+import { type AppendContext, chunks, type LogEntryDraft, type TrustLog } from './trust-log.ts';
 
 export interface IngestRequest {
   suretyId: number;
@@ -332,14 +332,11 @@ export class CertificateIngest {
       }
     }
     const writes: CompiledQuery[] = [];
-    if (inserts.length > 0) writes.push(db.insertInto('certificates').values(inserts).compile());
+    for (const rows of chunks(inserts)) writes.push(db.insertInto('certificates').values(rows).compile());
     writes.push(...updates);
-    writes.push(
-      db
-        .insertInto('certificate_events')
-        .values(results.map((r) => r.eventRow))
-        .compile(),
-    );
+    for (const rows of chunks(results.map((r) => r.eventRow))) {
+      writes.push(db.insertInto('certificate_events').values(rows).compile());
+    }
     return writes;
   }
 

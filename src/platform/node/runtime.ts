@@ -16,6 +16,7 @@ import { loadOrCreateKeys } from './keys.ts';
 import { migrate } from './migrator.ts';
 import { nodeEd25519Signer } from './signing.ts';
 import { type OpenedDatabase, openDatabase } from './sqlite.ts';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface NodeRuntime {
   config: Config;
@@ -40,9 +41,13 @@ export function databaseFile(dataDir: string): string {
 
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<NodeRuntime> {
   const clock = options.clock ?? systemClock;
-  const database = openDatabase(databaseFile(config.dataDir));
+  const file = databaseFile(config.dataDir);
+  const database = openDatabase(file);
+  let checkpointer: WalCheckpointer | null = null;
+  let cryptoWorker: CryptoWorker | null = null;
   try {
     migrate(database.sqlite);
+    checkpointer = startWalCheckpointer(database.sqlite, file);
     const keys = await loadOrCreateKeys(config.dataDir);
     const notePublicKey = ed25519PublicBytes(keys.note);
     const noteSign = nodeEd25519Signer(keys.note);
@@ -71,7 +76,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       });
     };
     const logs = { certs: await openLog('certs'), access: await openLog('access') };
-    const cryptoWorker = new CryptoWorker(keys.receipt);
+    cryptoWorker = new CryptoWorker(keys.receipt);
     const ingest = new CertificateIngest({
       db: database.db,
       log: logs.certs,
@@ -107,11 +112,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       close: async () => {
         await ingest.close();
         await access.close();
-        await cryptoWorker.close();
+        await cryptoWorker?.close();
+        await checkpointer?.stop();
         await database.close();
       },
     };
   } catch (err) {
+    await cryptoWorker?.close().catch(() => {});
+    await checkpointer?.stop().catch(() => {});
     await database.close().catch(() => {});
     throw err;
   }

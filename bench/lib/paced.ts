@@ -1,0 +1,61 @@
+// Open-loop paced load (its own process): POST pre-signed bodies at a fixed rate, evenly spaced, and report
+// latency percentiles. autocannon's overallRate releases requests in bursts, which measures its bursts,
+// not the server; this sends one request every 1/rate seconds regardless of answers.
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+
+const args = JSON.parse(process.argv[2] ?? '{}') as {
+  url: string;
+  rate: number;
+  duration: number;
+  bodiesFile: string;
+};
+const bodies = readFileSync(args.bodiesFile, 'utf8').split('\n').filter(Boolean);
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const target = new URL(args.url);
+const latencies: number[] = [];
+let statusErrors = 0;
+let sent = 0;
+const total = Math.floor(args.rate * args.duration);
+const start = performance.now();
+
+await new Promise<void>((resolve) => {
+  let done = 0;
+  const fire = () => {
+    const body = bodies[sent++]!;
+    const t0 = performance.now();
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/jose', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          latencies.push(performance.now() - t0);
+          if (res.statusCode !== 201) statusErrors++;
+          if (++done === total) resolve();
+        });
+      },
+    );
+    req.end(body);
+  };
+  const tick = () => {
+    // Send every request whose scheduled time has come (keeps the rate exact despite timer jitter).
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * args.rate) + 1);
+    while (sent < due) fire();
+    if (sent < total) setTimeout(tick, 1);
+  };
+  tick();
+});
+latencies.sort((a, b) => a - b);
+const pct = (p: number) =>
+  Number(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2));
+process.stdout.write(
+  JSON.stringify({ sent: total, statusErrors, p50: pct(50), p90: pct(90), p99: pct(99), max: pct(100) }),
+);
+agent.destroy();
