@@ -39,11 +39,13 @@ if (!process.env.BENCH_DATA_DIR) {
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const rates: number[] = [];
+let mix = '';
 for (let round = 0; round < rounds; round++) {
   const t = performance.now();
   const summaries = await verifyLocalLogs({ dataDir });
   const seconds = (performance.now() - t) / 1000;
   const leaves = summaries.reduce((n, s) => n + s.leaves, 0);
+  mix = summaries.map((s) => `${s.leaves} ${s.log}`).join(' + ');
   rates.push(leaves / seconds);
   console.log(
     `  round ${round}: ${leaves} leaves in ${seconds.toFixed(2)} s = ${(leaves / seconds).toFixed(0)} leaves/s`,
@@ -52,7 +54,7 @@ for (let round = 0; round < rounds; round++) {
 rates.sort((a, b) => a - b);
 const median = rates[Math.floor(rates.length / 2)]!;
 console.log(
-  `verify-log (local, both logs, ${certs} cert + ${access} access leaves): median ${median.toFixed(0)} leaves/s — target ≥ 300000 — ${median >= 300_000 ? 'PASS' : 'FAIL'}`,
+  `verify-log (local, both logs: ${mix} leaves): median ${median.toFixed(0)} leaves/s, best ${rates[rates.length - 1]!.toFixed(0)} — target ≥ 300000 — ${median >= 300_000 ? 'PASS' : 'FAIL'}`,
 );
 if (!process.env.BENCH_KEEP && !process.env.BENCH_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
 else console.log(`data dir kept: ${dataDir}`);

@@ -1,6 +1,6 @@
 // Builds the Hono app from injected dependencies (database, clock, logs, keys, config). Runtime-neutral:
 // the Node entry and the Workers entry both call createApp with their own adapters.
-import { Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Kysely } from 'kysely';
@@ -9,11 +9,15 @@ import type { Clock, SignatureVerifier } from './platform/ports.ts';
 import type { Database } from './repos/database.ts';
 import { apiDocsRoutes } from './routes/api-docs.tsx';
 import { apiV1Routes } from './routes/api-v1.ts';
+import { errorResponse, wantsHtml } from './routes/error-pages.tsx';
 import { logRoutes } from './routes/log.ts';
 import { problem } from './routes/problem.ts';
+import { isMachinePath, webRoutes } from './routes/web.tsx';
 import type { AccessLog } from './services/access-log.ts';
 import type { CertificateIngest } from './services/ingest-event.ts';
 import type { PlatformKeys } from './services/platform-keys.ts';
+import type { Sessions } from './services/sessions.ts';
+import type { Throttle } from './services/throttle.ts';
 import type { TrustLog } from './services/trust-log.ts';
 
 export interface AppDeps {
@@ -26,6 +30,14 @@ export interface AppDeps {
   logs: { certs: TrustLog; access: TrustLog };
   ingest: CertificateIngest;
   access: AccessLog;
+  /** Web sign-in sessions (services/sessions.ts). */
+  sessions: Sessions;
+  /** DB-backed failure counters for login and 保証確認 (services/throttle.ts). */
+  throttle: Throttle;
+  /** Serves /static/* (runtime-specific: files on Node, assets on Workers). */
+  staticFiles: MiddlewareHandler;
+  /** The client address as the runtime sees the connection (never a client-supplied header). */
+  clientIp: (c: Context) => string | null;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -36,10 +48,13 @@ export function createApp(deps: AppDeps): Hono {
     '*',
     secureHeaders({
       contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
+        // Exactly what the pages use: scripts (vendored htmx) and styles from /static, htmx's fetch() to
+        // ourselves, the icon from ourselves (QR codes are inline SVG). Nothing inline, nothing external.
+        defaultSrc: ["'none'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
+        imgSrc: ["'self'"],
+        connectSrc: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
         formAction: ["'self'"],
@@ -68,12 +83,19 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
 
+  // The web app last: its `*` middlewares (session, CSRF) must never run before an API or log route.
+  app.route('/', webRoutes(deps));
+
+  // Browsers get the Japanese HTML page; the API, the logs and scripts keep problem+json.
   app.notFound((c) =>
-    problem(c, 404, 'not-found', `${c.req.path} はありません。/api/docs を参照してください。`),
+    !isMachinePath(c.req.path) && wantsHtml(c)
+      ? errorResponse(c, 404)
+      : problem(c, 404, 'not-found', `${c.req.path} はありません。/api/docs を参照してください。`),
   );
   app.onError((err, c) => {
     // Generic to the client (no internals), specific in the server log with the request id to correlate.
     console.error(`[densho] ${c.get('requestId')} ${c.req.method} ${c.req.path}:`, err);
+    if (!isMachinePath(c.req.path) && wantsHtml(c)) return errorResponse(c, 500);
     return problem(c, 500, 'internal', 'サーバーで問題が発生しました。時間をおいて再送してください。');
   });
   return app;

@@ -115,6 +115,46 @@ export interface ApiJtiTable {
   exp: number;
 }
 
+/** 確認済み保証一覧: an orderer organisation's right to see a certificate (0003_orderer). */
+export interface OrgCertificatesTable {
+  org_code: Frozen<string>;
+  contract_number: Frozen<string>;
+  first_verified_at: Frozen<number>;
+  last_viewed_at: number | null;
+  last_viewed_version: number | null;
+}
+
+/** 受領/返戻 marks: append-only, `id` is the surety's read cursor (0003_orderer). */
+export interface AcknowledgementsTable {
+  id: Generated<number>;
+  contract_number: Frozen<string>;
+  surety_id: Frozen<number>;
+  org_code: Frozen<string>;
+  user_id: Frozen<number>;
+  kind: Frozen<'received' | 'returned'>;
+  reason: Frozen<string | null>;
+  at: Frozen<number>;
+}
+
+/** Web sign-in sessions (0002_sessions): only SHA-256 of the cookie secret is stored. */
+export interface SessionsTable {
+  id: Frozen<string>;
+  secret_hash: Frozen<Uint8Array>;
+  user_id: Frozen<number>;
+  created_at: Frozen<number>;
+  last_seen_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+/** Failure counters with lockout for login and 保証確認 (0002_sessions). */
+export interface ThrottlesTable {
+  key: string;
+  failures: number;
+  window_start: number;
+  locked_until: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   surety_keys: SuretyKeysTable;
@@ -127,6 +167,10 @@ export interface Database {
   certificate_events: CertificateEventsTable;
   access_events: AccessEventsTable;
   api_jti: ApiJtiTable;
+  sessions: SessionsTable;
+  throttles: ThrottlesTable;
+  org_certificates: OrgCertificatesTable;
+  acknowledgements: AcknowledgementsTable;
 }
 
 export type OrganisationRow = Selectable<OrganisationsTable>;
@@ -136,3 +180,7 @@ export type CertificateRow = Selectable<CertificatesTable>;
 export type CertificateEventRow = Selectable<CertificateEventsTable>;
 export type NewCertificateEvent = Insertable<CertificateEventsTable>;
 export type AccessEventRow = Selectable<AccessEventsTable>;
+export type OrgCertificateRow = Selectable<OrgCertificatesTable>;
+export type AcknowledgementRow = Selectable<AcknowledgementsTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type ThrottleRow = Selectable<ThrottlesTable>;

@@ -87,6 +87,7 @@ export const PROBLEM_TYPES: readonly { code: string; status: number; meaning: st
   { code: 'bearer-too-long', status: 401, meaning: 'Bearer JWT の exp が 5 分より先' },
   { code: 'replayed-bearer', status: 401, meaning: 'Bearer JWT の jti が再利用された' },
   { code: 'bad-claims', status: 401, meaning: 'iss または aud が正しくない' },
+  { code: 'bad-cursor', status: 400, meaning: 'since が前回の next の値（0 以上の整数）でない' },
   { code: 'contract-not-found', status: 404, meaning: '保証契約番号が登録されていない（他社の番号を含む）' },
   { code: 'event-id-conflict', status: 409, meaning: '同じ eventId で別の内容が既に受け付けられている' },
   { code: 'contract-number-taken', status: 409, meaning: '保証契約番号が既に登録されている' },
@@ -187,6 +188,34 @@ export const CertificateSummarySchema = z
       .meta({ description: 'すべてのイベント（古い順） / every event, oldest first' }),
   })
   .meta({ description: '自社の保証の履歴 / the surety’s own certificate and its events' });
+
+export const AcknowledgementListSchema = z
+  .object({
+    acknowledgements: z
+      .array(
+        z.object({
+          id: z.int().min(1).meta({ description: '受領・返戻の通し番号（カーソル） / mark id (the cursor)' }),
+          contractNumber,
+          ordererCode: z.string().meta({ description: '発注者コード / orderer code', examples: ['092134'] }),
+          kind: z
+            .enum(['received', 'returned'])
+            .meta({ description: 'received 受領 / returned 返戻 / received or returned' }),
+          reason: z
+            .string()
+            .nullable()
+            .meta({ description: '返戻の理由（受領は null） / reason for a return, null for received' }),
+          at: isoTime('発注者が記録した時刻 / when the orderer recorded it'),
+        }),
+      )
+      .meta({
+        description: '自社の保証への受領・返戻（古い順、最大 100 件） / marks, oldest first, at most 100',
+      }),
+    next: z.string().meta({
+      description: '次回の since に渡す値。新しいものがなければ同じ値 / pass as `since` next time',
+      examples: ['42'],
+    }),
+  })
+  .meta({ description: '受領・返戻の一覧 / acknowledgements on the surety’s certificates' });
 
 export const OrdererListSchema = z
   .object({

@@ -9,6 +9,7 @@ import { listAcceptingOrderers } from '../repos/organisations.ts';
 import { SequencerFullError } from '../services/sequencer.ts';
 import { verifyBearer, verifyEventJws } from '../services/surety-auth.ts';
 import { ClockBehindError } from '../services/trust-log.ts';
+import { acknowledgementApiRoutes } from './api-acknowledgements.ts';
 import { problem } from './problem.ts';
 
 /** api.md: request bodies are size-limited (64 KiB for a certificate) → 413. */
@@ -134,6 +135,8 @@ export function apiV1Routes(deps: AppDeps): Hono {
       { 'cache-control': 'no-store' },
     );
   });
+
+  app.route('/', acknowledgementApiRoutes(deps));
 
   app.get('/orderers', async (c) => {
     const rows = await listAcceptingOrderers(deps.db);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { EventPayloadSchema } from '../domain/certificate.ts';
 import {
+  AcknowledgementListSchema,
   CertificateSummarySchema,
   CheckpointListSchema,
   ConsistencyProofSchema,
@@ -287,6 +288,33 @@ function build(origin: string): OpenApiDocument {
           },
         },
       },
+      '/api/v1/acknowledgements': {
+        get: {
+          tags: ['surety'],
+          operationId: 'listAcknowledgements',
+          summary: '発注者の受領・返戻を読む / read 受領 and 返戻 on your certificates',
+          description:
+            '自社の保証に発注者が記録した受領・返戻を古い順に最大 100 件返します。応答の next を次回の since に' +
+            '渡してください（最初は省略または 0）。新しいものがなければ acknowledgements は空で next は同じ値です。',
+          security: [{ suretyBearer: [] }],
+          parameters: [
+            {
+              name: 'since',
+              in: 'query',
+              required: false,
+              description: '前回の応答の next（既定 0） / the previous response’s next, default 0',
+              schema: { type: 'string', pattern: '^(?:0|[1-9][0-9]{0,14})$' },
+            },
+          ],
+          responses: {
+            '200': json('受領・返戻の一覧 / acknowledgements', 'AcknowledgementList'),
+            '400': problem('since が正しくない / bad cursor'),
+            '401': problem(
+              'Bearer JWT がない・不正・期限切れ・再利用 / missing, invalid, expired or replayed bearer',
+            ),
+          },
+        },
+      },
       '/api/v1/orderers': {
         get: {
           tags: ['surety'],
@@ -435,6 +463,7 @@ function build(origin: string): OpenApiDocument {
         Problem: responseSchema(ProblemSchema),
         CertificateSummary: responseSchema(CertificateSummarySchema),
         OrdererList: responseSchema(OrdererListSchema),
+        AcknowledgementList: responseSchema(AcknowledgementListSchema),
         InclusionProof: responseSchema(InclusionProofSchema),
         ConsistencyProof: responseSchema(ConsistencyProofSchema),
         CheckpointList: responseSchema(CheckpointListSchema),

@@ -9,13 +9,17 @@ import { AccessLog } from '../../services/access-log.ts';
 import { CertificateIngest } from '../../services/ingest-event.ts';
 import { ed25519PublicBytes, type PlatformKeys } from '../../services/platform-keys.ts';
 import { ReceiptSigner } from '../../services/receipts.ts';
+import { createSessions } from '../../services/sessions.ts';
+import { createThrottle } from '../../services/throttle.ts';
 import { TrustLog } from '../../services/trust-log.ts';
 import { type Clock, systemClock } from '../ports.ts';
+import { nodeClientIp } from './client-ip.ts';
 import { CryptoWorker } from './crypto-worker.ts';
 import { loadOrCreateKeys } from './keys.ts';
 import { migrate } from './migrator.ts';
 import { nodeEd25519Signer } from './signing.ts';
 import { type OpenedDatabase, openDatabase } from './sqlite.ts';
+import { nodeStaticFiles } from './static.ts';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface NodeRuntime {
@@ -100,6 +104,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       logs,
       ingest,
       access,
+      sessions: createSessions(database.db),
+      throttle: createThrottle(database.db),
+      staticFiles: nodeStaticFiles(),
+      clientIp: nodeClientIp,
     });
     return {
       config,

@@ -1,0 +1,139 @@
+// 確認済み保証一覧: all Kysely code for org_certificates (an orderer organisation's right to see a certificate).
+import { type Kysely, sql } from 'kysely';
+import type { CertificateRow, Database, OrgCertificateRow } from './database.ts';
+
+/** A listed certificate as the orderer sees it: the certificate row (minus the key digest) plus the org's marks. */
+export type OrgCertificate = Omit<CertificateRow, 'auth_key_digest'> &
+  Pick<OrgCertificateRow, 'first_verified_at' | 'last_viewed_at' | 'last_viewed_version'>;
+
+const CERT_COLUMNS = [
+  'c.contract_number',
+  'c.surety_id',
+  'c.orderer_code',
+  'c.product',
+  'c.status',
+  'c.versions',
+  'c.work_name',
+  'c.contractor_name',
+  'c.first_issued_at',
+  'c.last_issued_at',
+  'o.first_verified_at',
+  'o.last_viewed_at',
+  'o.last_viewed_version',
+] as const;
+
+/**
+ * Record that the organisation verified the certificate. A second successful check changes nothing: the first
+ * verification time and the "last viewed" marks stay (ON CONFLICT DO NOTHING).
+ */
+export async function addOrgCertificate(
+  db: Kysely<Database>,
+  row: { orgCode: string; contractNumber: string; now: number },
+): Promise<void> {
+  await db
+    .insertInto('org_certificates')
+    .values({
+      org_code: row.orgCode,
+      contract_number: row.contractNumber,
+      first_verified_at: row.now,
+      last_viewed_at: null,
+      last_viewed_version: null,
+    })
+    .onConflict((oc) => oc.columns(['org_code', 'contract_number']).doNothing())
+    .execute();
+}
+
+/** The certificate if (and only if) this organisation has it in its list, with the issuing surety's name. */
+export function findOrgCertificate(
+  db: Kysely<Database>,
+  orgCode: string,
+  contractNumber: string,
+): Promise<(OrgCertificate & { surety_name: string }) | undefined> {
+  return db
+    .selectFrom('org_certificates as o')
+    .innerJoin('certificates as c', 'c.contract_number', 'o.contract_number')
+    .innerJoin('organisations as s', 's.id', 'c.surety_id')
+    .select(CERT_COLUMNS)
+    .select('s.name as surety_name')
+    .where('o.org_code', '=', orgCode)
+    .where('o.contract_number', '=', contractNumber)
+    .executeTakeFirst();
+}
+
+/**
+ * The organisation has now seen the certificate up to event `version`. Never moves backwards: two tabs opened
+ * before and after a new 変更 must not make the older one "unsee" it.
+ */
+export async function markViewed(
+  db: Kysely<Database>,
+  row: { orgCode: string; contractNumber: string; version: number; now: number },
+): Promise<void> {
+  await db
+    .updateTable('org_certificates')
+    .set({
+      last_viewed_at: row.now,
+      last_viewed_version: sql<number>`max(coalesce(last_viewed_version, 0), ${row.version})`,
+    })
+    .where('org_code', '=', row.orgCode)
+    .where('contract_number', '=', row.contractNumber)
+    .execute();
+}
+
+/** Keyset position: the last row of the previous page in (last_issued_at DESC, contract_number DESC) order. */
+export interface ListCursor {
+  lastIssuedAt: number;
+  contractNumber: string;
+}
+
+export interface ListQuery {
+  orgCode: string;
+  /** Free text as typed (NFC, trimmed); matched against 工事名 and 請負契約者. */
+  text: string | null;
+  /** The same text folded for identifiers (NFKC, upper-case); matched against 保証契約番号. */
+  numberText: string | null;
+  product: string | null;
+  status: 'active' | 'terminated' | null;
+  after: ListCursor | null;
+  limit: number;
+}
+
+/** LIKE pattern for "contains": %, _ and the escape character itself are matched literally. */
+export function containsPattern(s: string): string {
+  return `%${s.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+}
+
+/**
+ * One page of the organisation's list, newest first (last_issued_at, then contract_number), without OFFSET:
+ * a certificate that arrives while someone pages is on an earlier page, so no row is skipped or repeated.
+ * Returns up to `limit + 1` rows; the caller uses the extra row only to know there is a next page.
+ */
+export function listOrgCertificates(db: Kysely<Database>, q: ListQuery): Promise<OrgCertificate[]> {
+  let query = db
+    .selectFrom('org_certificates as o')
+    .innerJoin('certificates as c', 'c.contract_number', 'o.contract_number')
+    .select(CERT_COLUMNS)
+    .where('o.org_code', '=', q.orgCode);
+  if (q.text !== null) {
+    const text = containsPattern(q.text);
+    const number = containsPattern(q.numberText ?? q.text);
+    query = query.where(
+      sql<boolean>`(c.contract_number LIKE ${number} ESCAPE '\\' OR c.work_name LIKE ${text} ESCAPE '\\' OR c.contractor_name LIKE ${text} ESCAPE '\\')`,
+    );
+  }
+  if (q.product !== null) query = query.where('c.product', '=', q.product);
+  if (q.status !== null) query = query.where('c.status', '=', q.status);
+  if (q.after !== null) {
+    const a = q.after;
+    query = query.where((eb) =>
+      eb.or([
+        eb('c.last_issued_at', '<', a.lastIssuedAt),
+        eb.and([eb('c.last_issued_at', '=', a.lastIssuedAt), eb('c.contract_number', '<', a.contractNumber)]),
+      ]),
+    );
+  }
+  return query
+    .orderBy('c.last_issued_at', 'desc')
+    .orderBy('c.contract_number', 'desc')
+    .limit(q.limit + 1)
+    .execute();
+}

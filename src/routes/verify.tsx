@@ -1,0 +1,92 @@
+// 保証確認 routes: GET /verify (the form) and POST /verify (number + key → 303 to the certificate). Clerks and
+// admins of an orderer organisation only; CSRF is checked by the web router before this runs.
+import { type Context, Hono } from 'hono';
+import { certificatePath } from '../../views/certificates/format.ts';
+import { VerifyPage, VerifyPanel, type VerifyViewProps } from '../../views/verify/verify.tsx';
+import type { AppDeps } from '../app.ts';
+import { render } from '../middleware/htmx.ts';
+import { requestMeta, requireUser, type SessionUser, type WebEnv } from '../middleware/session.ts';
+import { verifyCertificate } from '../services/verify-certificate.ts';
+import { errorResponse } from './error-pages.tsx';
+
+/** Typed input is bounded before any work: nothing longer is a number or a key. */
+const MAX_INPUT = 64;
+
+/** domain.md: only orderer organisations hold certificates; auditors may look but not verify (403). */
+export const VERIFY_ROLES: SessionUser['role'][] = ['clerk', 'admin'];
+
+function field(body: Record<string, unknown>, name: string): string {
+  const v = body[name];
+  return typeof v === 'string' ? v.slice(0, MAX_INPUT) : '';
+}
+
+function show(c: Context<WebEnv>, user: SessionUser, props: VerifyViewProps, status: 200 | 422 | 429) {
+  return render(
+    c,
+    {
+      page: <VerifyPage user={user} csrfToken={c.get('csrfToken')} {...props} />,
+      fragment: <VerifyPanel {...props} />,
+    },
+    status,
+  );
+}
+
+export function verifyRoutes(deps: AppDeps): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  const guard = requireUser(VERIFY_ROLES);
+
+  app.get('/verify', guard, (c) => {
+    const user = c.get('user') as SessionUser;
+    if (user.orgKind !== 'orderer') return errorResponse(c, 403);
+    return show(c, user, { contractNumber: '', errors: {}, failed: false, retryAfterSeconds: null }, 200);
+  });
+
+  app.post('/verify', guard, async (c) => {
+    const user = c.get('user') as SessionUser;
+    if (user.orgKind !== 'orderer') return errorResponse(c, 403);
+    const body = await c.req.parseBody();
+    const contractNumber = field(body, 'contractNumber');
+    // The access event is durable before verifyCertificate returns; if the append fails it throws and the web
+    // router's onError answers 500 — nothing about the certificate is served.
+    const result = await verifyCertificate(deps, {
+      user,
+      contractNumber,
+      authKey: field(body, 'authKey'),
+      ...requestMeta(c),
+    });
+    switch (result.kind) {
+      case 'found': {
+        const location = certificatePath(result.contractNumber);
+        // htmx 4 follows a 303 inside fetch() and would swap the whole page into the panel; HX-Redirect makes
+        // the browser navigate instead (a new page, new title, new history entry).
+        if (c.req.header('hx-request') === 'true') {
+          c.header('HX-Redirect', location);
+          return c.body(null, 200);
+        }
+        return c.redirect(location, 303);
+      }
+      case 'failed':
+        // One message, one status for wrong number / wrong key / another organisation's certificate. The typed
+        // number is kept (so only the key is retyped); the key is never sent back.
+        return show(c, user, { contractNumber, errors: {}, failed: true, retryAfterSeconds: null }, 422);
+      case 'invalid':
+        return show(
+          c,
+          user,
+          { contractNumber, errors: result.errors, failed: false, retryAfterSeconds: null },
+          422,
+        );
+      case 'throttled':
+      case 'locked':
+        c.header('Retry-After', String(result.retryAfterSeconds));
+        return show(
+          c,
+          user,
+          { contractNumber, errors: {}, failed: false, retryAfterSeconds: result.retryAfterSeconds },
+          429,
+        );
+    }
+  });
+
+  return app;
+}
