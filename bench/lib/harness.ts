@@ -198,3 +198,65 @@ export function median(xs: number[]): number {
 export function verdict(ok: boolean): string {
   return ok ? 'MEETS TARGET' : 'BELOW TARGET';
 }
+
+export interface WrkResult {
+  /** Requests per second that got the expected answer (201 for ingest, any for plain GETs). */
+  rps: number;
+  requests: number;
+  errors: number;
+  other: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+/**
+ * Run Debian's wrk (C, far lighter than autocannon on a 2-core box: more of the CPU goes to the server under
+ * test). With bodiesFile, POSTs each pre-signed body once; otherwise plain GETs.
+ */
+export function runWrk(opts: {
+  url: string;
+  connections: number;
+  duration: number;
+  bodiesFile?: string;
+  threads?: number;
+}): WrkResult {
+  const threads = opts.threads ?? 1;
+  const script = join(ROOT, opts.bodiesFile ? 'bench/lib/wrk-bodies.lua' : 'bench/lib/wrk-plain.lua');
+  const args = [
+    '-t',
+    String(threads),
+    '-c',
+    String(opts.connections),
+    '-d',
+    `${opts.duration}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    script,
+    opts.url,
+  ];
+  if (opts.bodiesFile) args.push('--', opts.bodiesFile);
+  const r = spawnSync('wrk', args, {
+    encoding: 'utf8',
+    env: { ...process.env, WRK_THREADS: String(threads) },
+  });
+  if (r.status !== 0) throw new Error(`wrk failed (is it installed? apt-get install wrk): ${r.stderr}`);
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`wrk printed no summary: ${r.stdout}`);
+  const j = JSON.parse(line) as Record<string, number>;
+  const ok = opts.bodiesFile ? j.created! : j.requests!;
+  return {
+    rps: ok / j.seconds!,
+    requests: j.requests!,
+    errors: j.errors!,
+    other: j.other ?? 0,
+    p50: j.p50!,
+    p90: j.p90 ?? j.p50!,
+    p99: j.p99!,
+  };
+}

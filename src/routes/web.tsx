@@ -6,7 +6,6 @@ import type { AppDeps } from '../app.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { varyOnHtmx } from '../middleware/htmx.ts';
 import { sessionMiddleware, type WebEnv } from '../middleware/session.ts';
-import { loginDummyHash } from '../services/login.ts';
 import { authRoutes } from './auth.tsx';
 import { certificateRoutes } from './certificates.tsx';
 import { errorResponse } from './error-pages.tsx';
@@ -35,7 +34,6 @@ export function webRoutes(deps: AppDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   const origin = deps.config.origin;
   // Compute the dummy password hash now, so the first unknown-login attempt costs what every other one does.
-  loginDummyHash().catch((err) => console.error('[densho] could not prepare the login dummy hash:', err));
 
   app.use('/static/*', deps.staticFiles);
   app.use('*', webOnly(varyOnHtmx));

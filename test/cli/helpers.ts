@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { afterAll } from 'vitest';
 import { runCli } from '../../src/cli/commands/index.ts';
 import type { CliIo } from '../../src/cli/commands/shared.ts';
 
@@ -20,9 +21,10 @@ export interface CliResult {
 }
 
 const created: string[] = [];
-// Temp data directories go when the test process ends (kept while it runs, so a failing test can be inspected).
-process.on('exit', () => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+// Temp data directories go when the test file is done (kept while it runs, so a failing test can be inspected).
+// Registered while a test file imports this module, so the hook belongs to that file.
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 export function tempDir(prefix = 'densho-cli-'): string {

@@ -56,7 +56,14 @@ export async function loadOrCreateKeys(dataDir: string): Promise<PlatformKeys> {
   const receipts = readdirSync(dir)
     .filter((f) => /^receipt-.+\.jwk$/.test(f))
     .map((f) => ({ f, jwk: JSON.parse(readSecretFile(join(dir, f))) as Jwk & { created?: number } }))
-    .sort((a, b) => (b.jwk.created ?? 0) - (a.jwk.created ?? 0));
+    // The current key first (ties in `created` are possible within one millisecond), then newest first.
+    .sort((a, b) =>
+      a.jwk.kid === currentKid
+        ? -1
+        : b.jwk.kid === currentKid
+          ? 1
+          : (b.jwk.created ?? 0) - (a.jwk.created ?? 0),
+    );
   const receipt = receipts.find((r) => r.jwk.kid === currentKid)?.jwk;
   if (!receipt) {
     throw new Error(
