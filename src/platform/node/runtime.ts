@@ -52,6 +52,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   try {
     migrate(database.sqlite);
     checkpointer = startWalCheckpointer(database.sqlite, file);
+    database.atomic.onCommit = checkpointer.noteCommit;
     const keys = await loadOrCreateKeys(config.dataDir);
     const notePublicKey = ed25519PublicBytes(keys.note);
     const noteSign = nodeEd25519Signer(keys.note);

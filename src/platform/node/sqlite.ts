@@ -1,6 +1,6 @@
 // Node adapter for SQLite: opens the database file with the durability pragmas, wraps it in Kysely,
 // and provides the AtomicWriter (one synchronous better-sqlite3 transaction per call).
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
@@ -12,7 +12,7 @@ export type SqliteHandle = BetterSqlite3.Database;
 export interface OpenedDatabase {
   sqlite: SqliteHandle;
   db: Kysely<Database>;
-  atomic: AtomicWriter;
+  atomic: SqliteAtomicWriter;
   close(): Promise<void>;
 }
 
@@ -28,7 +28,19 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     readonly: options.readonly ?? false,
     fileMustExist: options.readonly ?? false,
   });
-  if (!options.readonly) sqlite.pragma('journal_mode = WAL');
+  if (!options.readonly) {
+    sqlite.pragma('journal_mode = WAL');
+    // The database holds password hashes and auth-key digests: owner-only, like the key directory.
+    if (file !== ':memory:') {
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        try {
+          chmodSync(f, 0o600);
+        } catch {
+          // -wal/-shm may not exist yet; SQLite creates them with the database file's mode.
+        }
+      }
+    }
+  }
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
@@ -49,6 +61,8 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
 
 /** Runs compiled Kysely queries in one IMMEDIATE transaction; statements are prepared once and reused. */
 export class SqliteAtomicWriter implements AtomicWriter {
+  /** Called after every successful commit (the WAL checkpointer waits for the writer to go quiet). */
+  onCommit: (() => void) | null = null;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private readonly runAll: (queries: readonly CompiledQuery[]) => void;
 
@@ -62,6 +76,7 @@ export class SqliteAtomicWriter implements AtomicWriter {
     // Synchronous on purpose: the transaction, including the fsync at COMMIT, completes before we resolve.
     try {
       this.runAll(queries);
+      this.onCommit?.();
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(err);
