@@ -40,6 +40,16 @@ export interface AppDeps {
   clientIp: (c: Context) => string | null;
 }
 
+/**
+ * The CSP source for our scripts: the public origin's /static/ path ('self' cannot be narrowed to a path), so
+ * no other same-origin URL can ever be loaded as a script. An IPv6 literal cannot be written as a CSP host, so
+ * such an origin keeps 'self' (every script is still served from /static).
+ */
+export function staticScriptSource(origin: string): string {
+  const u = new URL(origin);
+  return u.hostname.startsWith('[') ? "'self'" : `${u.origin}/static/`;
+}
+
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
@@ -48,10 +58,10 @@ export function createApp(deps: AppDeps): Hono {
     '*',
     secureHeaders({
       contentSecurityPolicy: {
-        // Exactly what the pages use: scripts (vendored htmx) and styles from /static, htmx's fetch() to
-        // ourselves, the icon from ourselves (QR codes are inline SVG). Nothing inline, nothing external.
+        // Exactly what the pages use: scripts (vendored htmx) only from /static, styles from ourselves, htmx's
+        // fetch() to ourselves, the icon from ourselves (QR codes are inline SVG). Nothing inline, nothing external.
         defaultSrc: ["'none'"],
-        scriptSrc: ["'self'"],
+        scriptSrc: [staticScriptSource(deps.config.origin)],
         styleSrc: ["'self'"],
         imgSrc: ["'self'"],
         connectSrc: ["'self'"],

@@ -101,6 +101,8 @@ export interface ServerChild {
   url: string;
   baselineUrl: string;
   rss(): Promise<{ rss: number; peakRss: number }>;
+  /** CPU time the server process has used so far (user + system, all threads), in ms. */
+  cpuMs(): Promise<number>;
   resetPeak(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -145,6 +147,10 @@ export async function startServerChild(
     url: ready.url,
     baselineUrl: `http://127.0.0.1:${baselinePort}/`,
     rss: () => ask('rss', 'rss'),
+    cpuMs: async () => {
+      const { cpu } = await ask<{ cpu: { user: number; system: number } }>('cpu', 'cpu');
+      return (cpu.user + cpu.system) / 1000;
+    },
     resetPeak: async () => {
       await ask('reset-peak', 'ok');
     },
@@ -259,4 +265,103 @@ export function runWrk(opts: {
     p90: j.p90 ?? j.p50!,
     p99: j.p99!,
   };
+}
+
+export interface WrkSessionResult {
+  /** Answers per second by status, over the run's wall time. */
+  rps303: number;
+  rps200: number;
+  requests: number;
+  /** Answers that were neither 303 nor 200 (firstOther: the first such status seen). */
+  other: number;
+  firstOther: number;
+  errors: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+}
+
+/**
+ * Run wrk with bench/lib/wrk-verify.lua: signed-in clerks' requests built from a tuples file
+ * (cookie, csrf, number, key), in one of its modes (verify | view | mixed | list | search).
+ */
+export function runWrkSessions(opts: {
+  url: string;
+  origin: string;
+  connections: number;
+  duration: number;
+  tuplesFile: string;
+  mode: 'verify' | 'view' | 'mixed' | 'list' | 'search';
+  threads?: number;
+}): WrkSessionResult {
+  const threads = opts.threads ?? 1;
+  const args = [
+    '-t',
+    String(threads),
+    '-c',
+    String(opts.connections),
+    '-d',
+    `${opts.duration}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    join(ROOT, 'bench/lib/wrk-verify.lua'),
+    opts.url,
+    '--',
+    opts.tuplesFile,
+    opts.mode,
+    opts.origin,
+  ];
+  const r = spawnSync('wrk', args, {
+    encoding: 'utf8',
+    env: { ...process.env, WRK_THREADS: String(threads) },
+  });
+  if (r.status !== 0) throw new Error(`wrk failed (is it installed? apt-get install wrk): ${r.stderr}`);
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`wrk printed no summary: ${r.stdout}`);
+  const j = JSON.parse(line) as Record<string, number>;
+  return {
+    rps303: j.s303! / j.seconds!,
+    rps200: j.s200! / j.seconds!,
+    requests: j.requests!,
+    other: j.other!,
+    firstOther: j.firstOther!,
+    errors: j.errors!,
+    p50: j.p50!,
+    p90: j.p90!,
+    p95: j.p95!,
+    p99: j.p99!,
+  };
+}
+
+export interface PacedResult {
+  sent: number;
+  statusErrors: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Open-loop paced load in its own process (bench/lib/paced.ts): signed JWS POSTs, or signed-in GETs. */
+export function runPaced(opts: {
+  url: string;
+  rate: number;
+  duration: number;
+  bodiesFile?: string;
+  getsFile?: string;
+}): PacedResult {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/lib/paced.ts'), JSON.stringify(opts)],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (r.status !== 0) throw new Error(`paced load failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as PacedResult;
 }

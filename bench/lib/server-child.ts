@@ -1,5 +1,5 @@
 // Benchmark server process: densho on PORT and hono's hello-world on BASELINE_PORT in the SAME process, so the
-// baseline and the figure share one event loop and one core budget. Reports its RSS over IPC on request.
+// baseline and the figure share one event loop and one core budget. Reports its RSS and CPU time over IPC.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { loadConfig } from '../../src/config.ts';
@@ -25,6 +25,8 @@ const sampler = setInterval(() => {
 
 process.on('message', async (m: { cmd: string }) => {
   if (m.cmd === 'rss') process.send?.({ rss: process.memoryUsage().rss, peakRss });
+  // CPU time of the whole process (every thread), µs: per-request cost that other load on the box distorts less.
+  if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   if (m.cmd === 'reset-peak') {
     peakRss = process.memoryUsage().rss;
     process.send?.({ ok: true });

@@ -91,6 +91,27 @@ export function findCertificate(
     .executeTakeFirst();
 }
 
+/** A certificate's events without the stored JWS and receipt (the bulk of each row): what the pages show. */
+export function listEventHeads(db: Kysely<Database>, contractNumber: string): Promise<EventHead[]> {
+  return db
+    .selectFrom('certificate_events')
+    .select([
+      'log_index',
+      'contract_number',
+      'version',
+      'event',
+      'target_version',
+      'surety_id',
+      'event_id',
+      'submission',
+      'payload',
+      'issued_at',
+    ])
+    .where('contract_number', '=', contractNumber)
+    .orderBy('version')
+    .execute();
+}
+
 export function listEvents(db: Kysely<Database>, contractNumber: string): Promise<CertificateEventRow[]> {
   return db
     .selectFrom('certificate_events')

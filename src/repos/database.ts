@@ -110,6 +110,15 @@ export interface AccessEventsTable {
   detail: Frozen<string | null>;
 }
 
+/**
+ * Which organisations' auditors may see an access event (0004_audit): the acting user's organisation and the
+ * orderer of the certificate it is about. Written by a trigger with the event; derived, append-only.
+ */
+export interface AccessScopesTable {
+  org_code: Frozen<string>;
+  log_index: Frozen<number>;
+}
+
 export interface ApiJtiTable {
   jti: string;
   exp: number;
@@ -166,6 +175,7 @@ export interface Database {
   certificates: CertificatesTable;
   certificate_events: CertificateEventsTable;
   access_events: AccessEventsTable;
+  access_scopes: AccessScopesTable;
   api_jti: ApiJtiTable;
   sessions: SessionsTable;
   throttles: ThrottlesTable;

@@ -6,6 +6,15 @@ export function findThrottle(db: Kysely<Database>, key: string): Promise<Throttl
   return db.selectFrom('throttles').selectAll().where('key', '=', key).executeTakeFirst();
 }
 
+/** Several keys in one read (保証確認 checks user, IP and contract number on every attempt). */
+export function findThrottles(db: Kysely<Database>, keys: readonly string[]): Promise<ThrottleRow[]> {
+  return db
+    .selectFrom('throttles')
+    .selectAll()
+    .where('key', 'in', [...keys])
+    .execute();
+}
+
 /**
  * Count one failure and lock the key once `limit` failures fall inside one window — as ONE statement
  * (an upsert with RETURNING), because D1 has no interactive transactions and two processes may count the
@@ -47,6 +56,13 @@ export async function recordThrottleFailure(
 
 export async function deleteThrottle(db: Kysely<Database>, key: string): Promise<void> {
   await db.deleteFrom('throttles').where('key', '=', key).execute();
+}
+
+export async function deleteThrottles(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
+  await db
+    .deleteFrom('throttles')
+    .where('key', 'in', [...keys])
+    .execute();
 }
 
 /** Housekeeping: drop counters whose window started before `before` and that are not locked at `now`. */

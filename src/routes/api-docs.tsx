@@ -475,7 +475,10 @@ const DocsPage: FC<{ doc: OpenApiDocument; origin: string }> = ({ doc, origin })
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>API リファレンス — 電証 densho</title>
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/app.css" />
+        {/* Like every page of the site: printable without colours or navigation (static/print.css). */}
+        <link rel="stylesheet" href="/static/print.css" media="print" />
       </head>
       <body>
         <header>

@@ -6,6 +6,7 @@ import type { AppDeps } from '../app.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { varyOnHtmx } from '../middleware/htmx.ts';
 import { sessionMiddleware, type WebEnv } from '../middleware/session.ts';
+import { auditRoutes } from './audit.tsx';
 import { authRoutes } from './auth.tsx';
 import { certificateRoutes } from './certificates.tsx';
 import { errorResponse } from './error-pages.tsx';
@@ -78,6 +79,7 @@ export function webRoutes(deps: AppDeps): Hono<WebEnv> {
   // ---------------------------------------------------------------------------------------------------------
   app.route('/', verifyRoutes(deps));
   app.route('/', certificateRoutes(deps));
+  app.route('/', auditRoutes(deps)); // 監査 (auditor console)            src/routes/audit.tsx
 
   // Read by hono when src/app.ts mounts this sub-app, so it must be set before returning.
   app.onError((err, c) => {

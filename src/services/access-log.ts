@@ -1,7 +1,7 @@
 // Access log: every view, attempt, login, export and admin action as a leaf in the `access` Merkle log,
 // group-committed through the same TrustLog as certificates. `record` resolves only once the event is durable,
 // so a caller that awaits it before serving a page has "logged before served".
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { hmacSha256, toBase64, utf8 } from '../domain/bytes.ts';
 import { accessLeaf } from '../domain/leaf.ts';
 import type { Database } from '../repos/database.ts';
@@ -21,6 +21,13 @@ export interface AccessEventInput {
   requestId?: string | null;
   /** Free-form JSON detail for auditors (never secrets). */
   detail?: Record<string, unknown> | null;
+  /**
+   * Domain writes that must exist only if this event does (the list row a successful 保証確認 grants, the
+   * "viewed" mark of a certificate page). They commit in the SAME transaction as the event — so "logged before
+   * granted" holds atomically — and ride its group commit instead of paying an fsync of their own per request.
+   * They must not be able to fail on valid input: a failing write rolls back the whole batch it is in.
+   */
+  writes?: readonly CompiledQuery[];
 }
 
 export interface RecordedAccess {
@@ -95,6 +102,7 @@ export class AccessLog {
               detail: e.detail ? JSON.stringify(e.detail) : null,
             })
             .compile(),
+          ...(e.writes ?? []),
         ],
         result: { index: ctx.index, at: ctx.timestamp },
       }),

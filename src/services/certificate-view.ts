@@ -1,17 +1,18 @@
 // The orderer's certificate pages and 確認済み保証一覧: only certificates the user's organisation has verified,
 // the history under the D-Sure display rule, and every view appended durably to the access log BEFORE it is served.
+import type { CompiledQuery } from 'kysely';
 import type { AppDeps } from '../app.ts';
 import { toBase64 } from '../domain/bytes.ts';
 import type { EventPayload, ProductCode } from '../domain/certificate.ts';
 import { type HistoryRow, type Projection, project, type StoredEvent } from '../domain/history.ts';
 import { leafHash } from '../domain/merkle.ts';
 import { type AcknowledgementWithUser, listAcknowledgementsForOrg } from '../repos/acknowledgements.ts';
-import { listEvents } from '../repos/certificates.ts';
+import { listEventHeads } from '../repos/certificates.ts';
 import {
   findOrgCertificate,
   type ListCursor,
   listOrgCertificates,
-  markViewed,
+  markViewedQuery,
   type OrgCertificate,
 } from '../repos/org-certificates.ts';
 
@@ -74,7 +75,7 @@ async function load(
   // number that does not exist, so knowing a number gives another organisation nothing.
   const certificate = await findOrgCertificate(deps.db, viewer.orgCode, contractNumber);
   if (!certificate) return null;
-  const rows = await listEvents(deps.db, contractNumber);
+  const rows = await listEventHeads(deps.db, contractNumber);
   const events: StoredEvent[] = rows.map((e) => ({
     version: e.version,
     event: e.event,
@@ -111,6 +112,7 @@ async function logView(
   contractNumber: string,
   outcome: 'success' | 'not_found',
   detail: Record<string, unknown> | null,
+  writes: readonly CompiledQuery[] = [],
 ): Promise<void> {
   await deps.access.record({
     action,
@@ -122,13 +124,14 @@ async function logView(
     userAgent: meta.userAgent,
     requestId: meta.requestId,
     detail,
+    writes,
   });
 }
 
 /**
  * The certificate page (保証証書). Order matters: "changed since last viewed" is computed from the marks as they
- * were, the view is logged durably, and only then is last_viewed moved — so a failed log append leaves the
- * notice to be shown again next time instead of silently consuming it.
+ * were, then the view is logged and last_viewed moved in ONE transaction (the mark rides the access event's group
+ * commit) — so a failed log append leaves the notice to be shown again next time instead of silently consuming it.
  */
 export async function viewCertificate(
   deps: AppDeps,
@@ -140,16 +143,23 @@ export async function viewCertificate(
     await logView(deps, viewer, meta, 'certificate.view', contractNumber, 'not_found', null);
     return { kind: 'not-found' };
   }
-  await logView(deps, viewer, meta, 'certificate.view', contractNumber, 'success', {
-    version: detail.latestVersion,
-    changedSinceLastView: detail.changedSinceLastView,
-  });
-  await markViewed(deps.db, {
-    orgCode: viewer.orgCode,
+  await logView(
+    deps,
+    viewer,
+    meta,
+    'certificate.view',
     contractNumber,
-    version: detail.latestVersion,
-    now: deps.clock.now(),
-  });
+    'success',
+    { version: detail.latestVersion, changedSinceLastView: detail.changedSinceLastView },
+    [
+      markViewedQuery(deps.db, {
+        orgCode: viewer.orgCode,
+        contractNumber,
+        version: detail.latestVersion,
+        now: deps.clock.now(),
+      }),
+    ],
+  );
   return { kind: 'found', detail };
 }
 

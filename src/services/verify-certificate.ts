@@ -1,11 +1,12 @@
 // 保証確認: a clerk enters 保証契約番号 + 認証キー; on success the certificate joins the organisation's list.
 // Trusts nothing typed: one generic failure for every wrong input, throttled per user / IP / contract number, and
 // every attempt is appended durably to the access log BEFORE the caller may answer.
+import type { CompiledQuery } from 'kysely';
 import type { AppDeps } from '../app.ts';
 import { authKeyMatches } from '../domain/auth-key.ts';
 import { isValidContractNumber } from '../domain/certificate.ts';
 import { findCertificate } from '../repos/certificates.ts';
-import { addOrgCertificate } from '../repos/org-certificates.ts';
+import { addOrgCertificateQuery } from '../repos/org-certificates.ts';
 import { foldNumber, type RequestMeta } from './certificate-view.ts';
 import type { ThrottlePolicy } from './throttle.ts';
 
@@ -77,7 +78,11 @@ export async function verifyCertificate(
   };
   // Only a plausible number is kept as the log's target; anything else is noise a clerk (or a script) typed.
   const target = isValidContractNumber(number) ? number : null;
-  const record = (outcome: VerifyOutcome, detail: Record<string, unknown> | null = null) =>
+  const record = (
+    outcome: VerifyOutcome,
+    detail: Record<string, unknown> | null = null,
+    writes: readonly CompiledQuery[] = [],
+  ) =>
     deps.access.record({
       action: 'certificate.verify',
       outcome,
@@ -88,11 +93,18 @@ export async function verifyCertificate(
       userAgent: meta.userAgent,
       requestId: meta.requestId,
       detail,
+      writes,
     });
 
   const now = deps.clock.now();
-  for (const scope of ['user', 'ip', 'contract'] as const) {
-    const check = await throttle.check(keys[scope], now);
+  const scopes = ['user', 'ip', 'contract'] as const;
+  // One read for the three counters; refused in this order (user, then IP, then the number's lock).
+  const checks = await throttle.checkMany(
+    scopes.map((s) => keys[s]),
+    now,
+  );
+  for (const [i, scope] of scopes.entries()) {
+    const check = checks[i]!;
     if (!check.allowed) {
       // A contract-number lock is 'locked'; a user or IP that failed too often is 'throttled'.
       const outcome = scope === 'contract' ? 'locked' : 'throttled';
@@ -140,17 +152,19 @@ export async function verifyCertificate(
     return { kind: 'failed' };
   }
 
-  // Logged before access is granted: the list row (the lasting right to view) is written only after the
-  // attempt is durable in the access log.
-  await record('success');
-  await addOrgCertificate(deps.db, {
-    orgCode: input.user.orgCode,
-    contractNumber: cert.contract_number,
-    now,
-  });
+  // Logged before access is granted: the list row (the lasting right to view) commits in the same transaction
+  // as the attempt's access event — it exists only if the event is durable (and costs no fsync of its own).
+  await record('success', null, [
+    addOrgCertificateQuery(deps.db, {
+      orgCode: input.user.orgCode,
+      contractNumber: cert.contract_number,
+      now,
+    }),
+  ]);
   // A success clears this user's and this number's failures (never the IP's: an office shares one address
-  // with whoever else is guessing behind it).
-  await throttle.reset(keys.user);
-  await throttle.reset(keys.contract);
+  // with whoever else is guessing behind it) — only those that exist, so the usual success writes nothing here.
+  await throttle.resetMany(
+    (['user', 'contract'] as const).filter((s) => checks[scopes.indexOf(s)]!.tracked).map((s) => keys[s]),
+  );
   return { kind: 'found', contractNumber: cert.contract_number };
 }

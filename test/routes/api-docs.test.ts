@@ -290,6 +290,8 @@ describe('GET /api/docs', () => {
     expect(html).not.toMatch(/\sstyle=/i);
     expect(html).not.toMatch(/<style/i);
     expect(html).toContain('href="/static/app.css"');
+    // Printable like every other page (the issue: "Print stylesheet for every page").
+    expect(html).toContain('<link rel="stylesheet" href="/static/print.css" media="print"/>');
     // Every in-page link lands on an element that exists.
     for (const m of html.matchAll(/href="#([^"]+)"/g)) expect(html, `#${m[1]}`).toContain(`id="${m[1]}"`);
   });

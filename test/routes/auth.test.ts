@@ -3,6 +3,7 @@
 // security headers, and an access event for every attempt.
 import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { staticScriptSource } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { safeNextPath } from '../../src/middleware/next-param.ts';
 import { cookieOptions, requireUser, type WebEnv } from '../../src/middleware/session.ts';
@@ -495,7 +496,8 @@ describe('headers and the access log', () => {
     for (const path of ['/', '/login']) {
       const res = await client().get(path);
       const csp = res.headers.get('content-security-policy') ?? '';
-      expect(csp).toContain("script-src 'self'");
+      // Scripts only from /static (a path of our own origin), never any other same-origin URL.
+      expect(csp).toContain(`script-src ${platform.url}/static/;`);
       expect(csp).toContain("style-src 'self'");
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).toContain("form-action 'self'");
@@ -509,6 +511,12 @@ describe('headers and the access log', () => {
     const html = await (await client().get('/login')).text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/<style|\sstyle=/);
+  });
+
+  it('narrows script-src to /static/ of the public origin (an IPv6 literal, which CSP cannot name, keeps self)', () => {
+    expect(staticScriptSource('https://densho.example.jp')).toBe('https://densho.example.jp/static/');
+    expect(staticScriptSource('http://127.0.0.1:8787')).toBe('http://127.0.0.1:8787/static/');
+    expect(staticScriptSource('http://[::1]:8787')).toBe("'self'");
   });
 
   it('records every sign-in success and failure as an access event', async () => {

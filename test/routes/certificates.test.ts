@@ -229,6 +229,27 @@ describe('GET /certificates/:no', () => {
     expect(res.body).toContain('<span class="cert-status cert-status--terminated">解約</span>');
   });
 
+  it('shows what the 解約 itself says (解約日, its 備考) on its version page and its 写し', async () => {
+    const cert = await verified();
+    await pushFollowUp(p, cert.event, 'termination', {
+      terminationDate: '2026-02-01',
+      remarks: '工事中止による解約',
+    });
+    for (const path of [
+      `/certificates/${cert.contractNumber}/versions/2`,
+      `/certificates/${cert.contractNumber}/versions/2/copy`,
+    ]) {
+      const res = await clerk.get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.body, path).toContain('<caption>解約の内容</caption>');
+      expect(res.body, path).toMatch(/<th scope="row">解約日<\/th>\s*<td>2026\/02\/01<\/td>/);
+      expect(res.body, path).toContain('工事中止による解約');
+    }
+    // The 新規 row has no 解約 of its own.
+    const first = await clerk.get(`/certificates/${cert.contractNumber}/versions/1`);
+    expect(first.body).not.toContain('解約の内容');
+  });
+
   it('says once that the certificate changed since this organisation last looked', async () => {
     const cert = await verified();
     const path = `/certificates/${cert.contractNumber}`;
@@ -499,6 +520,34 @@ describe('XSS', () => {
     expect(bad.status).toBe(422);
     expect(bad.body).not.toContain('<script>alert(1)</script>');
     expect(bad.body).not.toMatch(/<img[^>]*onerror/i);
+  });
+
+  it('escapes the 変更取消 and 解約 remarks and a hostile user name wherever they appear', async () => {
+    const t = (label: string) => `${label}${evil}`;
+    const login = `evil-${Date.now()}`;
+    await addUser(p, { login, orgCode: '092134', role: 'clerk', displayName: t('担当者') });
+    const evilClerk = await client(login);
+    const cert = await verified({}, evilClerk);
+    const no = cert.contractNumber;
+    await pushFollowUp(p, cert.event, 'change', { remarks: '変更' });
+    await pushFollowUp(p, cert.event, 'change_cancel', { remarks: t('取消備考') });
+    await pushFollowUp(p, cert.event, 'termination', { remarks: t('解約備考') });
+    // The 受領 mark carries the hostile display name onto the page (and the header shows it too).
+    const ack = await evilClerk.post(
+      `/certificates/${no}/acknowledgements`,
+      { kind: 'received' },
+      { from: `/certificates/${no}` },
+    );
+    expect(ack.status).toBe(303);
+    for (const path of [
+      `/certificates/${no}`,
+      `/certificates/${no}/versions/4`,
+      `/certificates/${no}/versions/4/copy`,
+    ]) {
+      assertEscaped(await evilClerk.get(path), path);
+    }
+    // The header's account name, on a page with no certificate text at all.
+    assertEscaped(await evilClerk.get('/account'), '/account');
   });
 });
 

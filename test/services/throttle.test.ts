@@ -63,6 +63,23 @@ describe('createThrottle', () => {
     expect((await t.check('k4', 500)).allowed).toBe(false);
   });
 
+  it('checks several keys in one read, in the order given, and says which have a count to reset', async () => {
+    const t = createThrottle(a.db);
+    await t.fail('m-locked', 0, { limit: 1, windowMs: 1000, lockMs: 5000 });
+    await t.fail('m-counted', 0, POLICY);
+    expect(await t.checkMany(['m-none', 'm-locked', 'm-counted'], 1000)).toEqual([
+      { allowed: true, tracked: false },
+      { allowed: false, retryAfterSeconds: 4, locked: true, tracked: true },
+      { allowed: true, tracked: true },
+    ]);
+    await t.resetMany(['m-locked', 'm-counted']);
+    await t.resetMany([]);
+    expect((await t.checkMany(['m-locked', 'm-counted'], 1000)).map((c) => c.tracked)).toEqual([
+      false,
+      false,
+    ]);
+  });
+
   it('counts across processes sharing the database', async () => {
     const ta = createThrottle(a.db);
     const tb = createThrottle(b.db);

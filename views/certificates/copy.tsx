@@ -11,7 +11,13 @@ import type { CertificateDetail, LogEntryInfo } from '../../src/services/certifi
 import type { SessionUser } from '../../src/services/sessions.ts';
 import { Layout } from '../layout.tsx';
 import { certificatePath, formatJst, inclusionProofPath, versionPath } from './format.ts';
-import { CertificateStyles, ContentTable, certificateTitle } from './parts.tsx';
+import {
+  CertificateStyles,
+  ContentTable,
+  certificateTitle,
+  TerminationTable,
+  terminationOf,
+} from './parts.tsx';
 
 /**
  * uqr's renderSVG emits exactly `<svg xmlns=… viewBox="0 0 N N"><rect fill="white" …/><path fill="black"
@@ -49,6 +55,7 @@ export const CopyPage: FC<{
   const cert = detail.certificate;
   const no = cert.contract_number;
   const label = EVENT_LABELS[row.event];
+  const termination = terminationOf(detail.events, row);
   const pageUrl = `${origin}${certificatePath(no)}`;
   const proofUrl = `${origin}${inclusionProofPath(entry.logIndex, detail.checkpoint.size)}`;
   return (
@@ -111,6 +118,7 @@ export const CopyPage: FC<{
           suretyName={cert.surety_name}
           caption={`電子証書の内容（No.${row.no} ${label}）`}
         />
+        {termination ? <TerminationTable termination={termination} /> : null}
 
         <section class="cert-copy__verify" aria-labelledby="recheck-title">
           <QrCode url={pageUrl} />

@@ -3,7 +3,7 @@
 import type { FC } from 'hono/jsx';
 import type { CertificateContent } from '../../src/domain/certificate.ts';
 import { EVENT_LABELS } from '../../src/domain/certificate.ts';
-import type { HistoryRow } from '../../src/domain/history.ts';
+import type { HistoryRow, StoredEvent } from '../../src/domain/history.ts';
 import { Badge } from '../components/badge.tsx';
 import {
   formatBank,
@@ -173,6 +173,43 @@ export const ContentTable: FC<{
           </td>
         </tr>
       ) : null}
+    </tbody>
+  </table>
+);
+
+/** The 解約 event behind a 解約 row (its own terms: 解約日 and 備考), or null for any other row. */
+export function terminationOf(
+  events: readonly StoredEvent[],
+  row: HistoryRow,
+): { terminationDate: string; remarks: string | null; issuedAt: number } | null {
+  const e = events[row.version - 1];
+  if (row.event !== 'termination' || e?.payload.event !== 'termination') return null;
+  return {
+    terminationDate: e.payload.terminationDate,
+    remarks: e.payload.remarks ?? null,
+    issuedAt: e.issuedAt,
+  };
+}
+
+/** What a 解約 event itself says (the content above it is the content in force when it ended). */
+export const TerminationTable: FC<{
+  termination: { terminationDate: string; remarks: string | null; issuedAt: number };
+}> = ({ termination }) => (
+  <table class="cert-content cert-termination">
+    <caption>解約の内容</caption>
+    <tbody>
+      <tr>
+        <th scope="row">解約日</th>
+        <td>{formatDate(termination.terminationDate)}</td>
+      </tr>
+      <tr>
+        <th scope="row">解約の電子保証発行日時</th>
+        <td>{formatJst(termination.issuedAt)}</td>
+      </tr>
+      <tr>
+        <th scope="row">備考（解約）</th>
+        <td>{termination.remarks ?? '―'}</td>
+      </tr>
     </tbody>
   </table>
 );

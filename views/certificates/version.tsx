@@ -16,6 +16,8 @@ import {
   HistoryTable,
   LogEntry,
   SummaryTable,
+  TerminationTable,
+  terminationOf,
 } from './parts.tsx';
 
 export const VersionPage: FC<{
@@ -30,6 +32,7 @@ export const VersionPage: FC<{
   const label = EVENT_LABELS[row.event];
   const title = `${certificateTitle(cert.product)} No.${row.no} ${label}`;
   const isLatest = row.no === detail.projection.rows.length;
+  const termination = terminationOf(detail.events, row);
   return (
     <Layout title={`${title} ${no}`} user={user} csrfToken={csrfToken} current="/certificates">
       <CertificateStyles />
@@ -85,6 +88,7 @@ export const VersionPage: FC<{
           caption={`電子証書の内容（No.${row.no} ${label}）`}
           hideCaption
         />
+        {termination ? <TerminationTable termination={termination} /> : null}
       </section>
 
       <section class="cert-section" aria-labelledby="log-title">

@@ -384,6 +384,10 @@ generated Ed25519 keys, demo logins (password ${DEMO_PASSWORD} — demo only), p
       out('');
       out('電証 デモ環境 (densho demo — DEMO ONLY: this data directory is wiped on every run)');
       out(`URL: ${origin}`);
+      // The first thing a newcomer wants to do, in one line: the orderer's check of the seed certificate.
+      out(
+        `試し方 (try it): ${origin}/login に clerk でログインし、「保証確認」で 31074-00001M と下の認証キーを入力してください (sign in as clerk, then 保証確認 with 31074-00001M and its key below)`,
+      );
       out('');
       out(`ログイン (logins) — パスワード (password, demo only): ${DEMO_PASSWORD}`);
       for (const u of USERS) out(`  ${u.login.padEnd(18)} ${u.role.padEnd(8)} ${u.name} (${u.org})`);

@@ -1,0 +1,295 @@
+// Access events as the auditor console reads them: all Kysely code for access_events and access_scopes (0004_audit).
+// Every list is keyset-paged on log_index, newest first, and never uses OFFSET; every filter has an index on
+// (column, log_index) so a filtered page is one ordered index range walk (test/routes/audit-plans.test.ts checks
+// the plans). Times never appear in a WHERE clause here except to find a log index: `at` never decreases along the
+// log, so a period is a log_index range [lo, hi).
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import type { AccessEventRow, Database, OrganisationRow } from './database.ts';
+
+/** Whose events an auditor may read: everything (the platform), or one organisation's scope. */
+export type AuditScope = { kind: 'platform' } | { kind: 'org'; orgCode: string };
+
+/** Exact-match filters (null: any). `orgCode` is the acting user's organisation (access_events.org_code). */
+export interface EventFilter {
+  orgCode: string | null;
+  actor: string | null;
+  action: string | null;
+  outcome: string | null;
+  target: string | null;
+  ip: string | null;
+}
+
+export const NO_FILTER: EventFilter = {
+  orgCode: null,
+  actor: null,
+  action: null,
+  outcome: null,
+  target: null,
+  ip: null,
+};
+
+/** A half-open log_index range [lo, hi): a period, a cursor, or both. */
+export interface IndexRange {
+  lo: number;
+  hi: number;
+}
+
+type EventColumn = keyof EventFilter;
+const COLUMN: Record<EventColumn, 'org_code' | 'actor' | 'action' | 'outcome' | 'target' | 'ip'> = {
+  orgCode: 'org_code',
+  actor: 'actor',
+  action: 'action',
+  outcome: 'outcome',
+  target: 'target',
+  ip: 'ip',
+};
+
+/**
+ * Filters rare enough that driving an organisation's page from their own index beats walking the organisation's
+ * whole scope (a contract number, a user, an address); action and outcome are common, so the scope drives.
+ */
+const SELECTIVE: readonly EventColumn[] = ['target', 'actor', 'ip'];
+
+/** What a caller does with the page query: run it, or compile it (to EXPLAIN it). */
+export interface EventQuery {
+  execute(): Promise<AccessEventRow[]>;
+  compile(): CompiledQuery;
+}
+
+/**
+ * The query behind every page and export chunk (exported so a test can EXPLAIN it). Shapes:
+ * - platform: access_events alone; SQLite walks the index of one filter (or the rowid) backwards.
+ * - organisation, no selective filter: access_scopes (org_code, log_index) drives, CROSS JOIN pins that order
+ *   (SQLite never reorders a CROSS JOIN), each event fetched by rowid.
+ * - organisation with a contract number / user / address: that index drives, scope checked per row by EXISTS.
+ */
+export function listEventsQuery(
+  db: Kysely<Database>,
+  scope: AuditScope,
+  filter: EventFilter,
+  range: IndexRange,
+  limit: number,
+): EventQuery {
+  const active = (Object.keys(COLUMN) as EventColumn[]).filter((k) => filter[k] !== null);
+  const orgCode = scope.kind === 'org' ? scope.orgCode : null;
+  if (orgCode !== null && !active.some((k) => SELECTIVE.includes(k))) {
+    let q = db
+      .selectFrom('access_scopes as s')
+      .crossJoin('access_events as e')
+      .selectAll('e')
+      .where('s.org_code', '=', orgCode)
+      .where('s.log_index', '>=', range.lo)
+      .where('s.log_index', '<', range.hi)
+      .whereRef('e.log_index', '=', 's.log_index');
+    for (const k of active) q = q.where(`e.${COLUMN[k]}`, '=', filter[k] as string);
+    return q.orderBy('s.log_index', 'desc').limit(limit);
+  }
+  let q = db
+    .selectFrom('access_events as e')
+    .selectAll('e')
+    .where('e.log_index', '>=', range.lo)
+    .where('e.log_index', '<', range.hi);
+  for (const k of active) q = q.where(`e.${COLUMN[k]}`, '=', filter[k] as string);
+  if (orgCode !== null) {
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('access_scopes as s')
+          .select(sql<number>`1`.as('one'))
+          .where('s.org_code', '=', orgCode)
+          .whereRef('s.log_index', '=', 'e.log_index'),
+      ),
+    );
+  }
+  return q.orderBy('e.log_index', 'desc').limit(limit);
+}
+
+/** Up to `limit` events in [range.lo, range.hi), newest first. */
+export function listEvents(
+  db: Kysely<Database>,
+  scope: AuditScope,
+  filter: EventFilter,
+  range: IndexRange,
+  limit: number,
+): Promise<AccessEventRow[]> {
+  if (range.lo >= range.hi) return Promise.resolve([]);
+  return listEventsQuery(db, scope, filter, range, limit).execute();
+}
+
+/** The first log index whose time is ≥ `ms` (null: none yet). One probe of access_events_by_at. */
+export async function firstIndexAtOrAfter(db: Kysely<Database>, ms: number): Promise<number | null> {
+  const row = await firstIndexQuery(db, ms).executeTakeFirst();
+  return row?.log_index ?? null;
+}
+
+export function firstIndexQuery(db: Kysely<Database>, ms: number) {
+  return db
+    .selectFrom('access_events')
+    .select('log_index')
+    .where('at', '>=', ms)
+    .orderBy('at')
+    .orderBy('log_index')
+    .limit(1);
+}
+
+export function findEvent(db: Kysely<Database>, index: number): Promise<AccessEventRow | undefined> {
+  return db.selectFrom('access_events').selectAll().where('log_index', '=', index).executeTakeFirst();
+}
+
+/** May this organisation's auditors see event `index`? */
+export async function inScope(db: Kysely<Database>, orgCode: string, index: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('access_scopes')
+    .select('log_index')
+    .where('org_code', '=', orgCode)
+    .where('log_index', '=', index)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Events of an organisation's scope in [lo, hi): one range count of the scope's primary key. */
+export async function countScope(db: Kysely<Database>, orgCode: string, range: IndexRange): Promise<number> {
+  if (range.lo >= range.hi) return 0;
+  const row = await db
+    .selectFrom('access_scopes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_code', '=', orgCode)
+    .where('log_index', '>=', range.lo)
+    .where('log_index', '<', range.hi)
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+/**
+ * The distinct values of action or outcome, in order, by skipping through their index (one probe per value, not
+ * a scan of millions of rows); at most `limit`.
+ */
+export async function distinctValues(
+  db: Kysely<Database>,
+  column: 'action' | 'outcome',
+  limit = 200,
+): Promise<string[]> {
+  const out: string[] = [];
+  let after: string | null = null;
+  while (out.length < limit) {
+    let q = db.selectFrom('access_events').select(column);
+    q = after === null ? q.where(column, 'is not', null) : q.where(column, '>', after);
+    const row = await q.orderBy(column).limit(1).executeTakeFirst();
+    if (!row) break;
+    const v = (row as Record<string, string>)[column]!;
+    out.push(v);
+    after = v;
+  }
+  return out;
+}
+
+/** Events with this outcome in [lo, hi): a range count of access_events_by_outcome (covering). */
+export async function countOutcome(
+  db: Kysely<Database>,
+  outcome: string,
+  range: IndexRange,
+): Promise<number> {
+  if (range.lo >= range.hi) return 0;
+  const row = await db
+    .selectFrom('access_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('outcome', '=', outcome)
+    .where('log_index', '>=', range.lo)
+    .where('log_index', '<', range.hi)
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+/** Outcome counts of an organisation's scope in [lo, hi) (walks the organisation's events in the period). */
+export async function scopeOutcomeCounts(
+  db: Kysely<Database>,
+  orgCode: string,
+  range: IndexRange,
+): Promise<{ outcome: string; n: number }[]> {
+  if (range.lo >= range.hi) return [];
+  return db
+    .selectFrom('access_scopes as s')
+    .crossJoin('access_events as e')
+    .select(['e.outcome as outcome', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('s.org_code', '=', orgCode)
+    .where('s.log_index', '>=', range.lo)
+    .where('s.log_index', '<', range.hi)
+    .whereRef('e.log_index', '=', 's.log_index')
+    .groupBy('e.outcome')
+    .execute();
+}
+
+/**
+ * The newest events in [lo, hi) whose outcome is not one of `okOutcomes`, for the given scope. Platform: one
+ * bounded index walk per other outcome value, merged; an organisation: its scope walked backwards until found.
+ */
+export async function recentNotOk(
+  db: Kysely<Database>,
+  scope: AuditScope,
+  okOutcomes: readonly string[],
+  range: IndexRange,
+  limit: number,
+): Promise<AccessEventRow[]> {
+  if (range.lo >= range.hi) return [];
+  if (scope.kind === 'org') {
+    return db
+      .selectFrom('access_scopes as s')
+      .crossJoin('access_events as e')
+      .selectAll('e')
+      .where('s.org_code', '=', scope.orgCode)
+      .where('s.log_index', '>=', range.lo)
+      .where('s.log_index', '<', range.hi)
+      .whereRef('e.log_index', '=', 's.log_index')
+      .where('e.outcome', 'not in', [...okOutcomes])
+      .orderBy('s.log_index', 'desc')
+      .limit(limit)
+      .execute();
+  }
+  const outcomes = (await distinctValues(db, 'outcome')).filter((o) => !okOutcomes.includes(o));
+  const lists = await Promise.all(
+    outcomes.map((o) => listEvents(db, scope, { ...NO_FILTER, outcome: o }, range, limit)),
+  );
+  return lists
+    .flat()
+    .sort((a, b) => b.log_index - a.log_index)
+    .slice(0, limit);
+}
+
+/** The newest events of one action (any scope: used for the platform-wide integrity results). */
+export function latestOfAction(
+  db: Kysely<Database>,
+  action: string,
+  limit: number,
+): Promise<AccessEventRow[]> {
+  return db
+    .selectFrom('access_events')
+    .selectAll()
+    .where('action', '=', action)
+    .orderBy('log_index', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Logins and display names of the users among `ids` (for showing `user:<id>` actors). */
+export function usersByIds(
+  db: Kysely<Database>,
+  ids: readonly number[],
+): Promise<{ id: number; login: string; display_name: string | null }[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('users')
+    .select(['id', 'login', 'display_name'])
+    .where('id', 'in', [...ids])
+    .execute();
+}
+
+/** Every organisation (the platform auditor's organisation filter). */
+export function listOrganisations(
+  db: Kysely<Database>,
+): Promise<Pick<OrganisationRow, 'code' | 'name' | 'kind'>[]> {
+  return db
+    .selectFrom('organisations')
+    .select(['code', 'name', 'kind'])
+    .orderBy('kind')
+    .orderBy('code')
+    .execute();
+}
