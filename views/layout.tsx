@@ -26,15 +26,16 @@ function navItems(user: SessionUser | null): NavItem[] {
     { href: '/orderers', label: '対応発注者一覧' },
     { href: '/help', label: 'ヘルプ' },
   ];
+  // 監査 for auditors and admins (the console scopes what they see); 保証確認 only for the roles allowed to
+  // verify (auditors get 403 there, so they are not offered it).
+  const audit: NavItem[] =
+    user && (user.role === 'auditor' || user.role === 'admin') ? [{ href: '/audit', label: '監査' }] : [];
   // 保証確認 and 確認済み保証一覧 belong to orderer organisations (domain.md: only they hold certificates).
   if (user?.orgKind === 'orderer') {
-    return [
-      { href: '/verify', label: '保証確認' },
-      { href: '/certificates', label: '確認済み保証一覧' },
-      ...common,
-    ];
+    const verify: NavItem[] = user.role === 'auditor' ? [] : [{ href: '/verify', label: '保証確認' }];
+    return [...verify, { href: '/certificates', label: '確認済み保証一覧' }, ...audit, ...common];
   }
-  return [{ href: '/', label: 'トップ' }, ...common];
+  return [{ href: '/', label: 'トップ' }, ...audit, ...common];
 }
 
 const Nav: FC<{ user: SessionUser | null; current: string | undefined }> = ({ user, current }) => (
