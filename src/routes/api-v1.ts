@@ -1,9 +1,9 @@
 // Surety API v1 (api.md): push events as compact JWS, read own certificates with a bearer JWT, public orderer list.
 // JWS/JWT-authenticated, no cookies, so no CSRF. Every error is problem+json and stores nothing.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from '../app.ts';
 import { parseEventPayload } from '../domain/certificate.ts';
+import { limitBodySize } from '../middleware/body-size.ts';
 import { findCertificate, listEvents } from '../repos/certificates.ts';
 import { listAcceptingOrderers } from '../repos/organisations.ts';
 import { SequencerFullError } from '../services/sequencer.ts';
@@ -20,10 +20,9 @@ export function apiV1Routes(deps: AppDeps): Hono {
 
   app.post(
     '/certificates',
-    bodyLimit({
-      maxSize: MAX_EVENT_BYTES,
-      onError: (c) => problem(c, 413, 'too-large', `本文は ${MAX_EVENT_BYTES} バイト以下にしてください。`),
-    }),
+    limitBodySize(MAX_EVENT_BYTES, (c) =>
+      problem(c, 413, 'too-large', `本文は ${MAX_EVENT_BYTES} バイト以下にしてください。`),
+    ),
     async (c) => {
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'application/jose') {

@@ -1,8 +1,8 @@
 // The orderer web app (cookie sessions, HTML): static files, session + CSRF middleware, sign-in, public pages
 // and — in the marked section — the certificate screens. Mounted by src/app.ts AFTER the API and log routes.
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from '../app.ts';
+import { limitBodySize } from '../middleware/body-size.ts';
 import { csrfProtection } from '../middleware/csrf.ts';
 import { varyOnHtmx } from '../middleware/htmx.ts';
 import { sessionMiddleware, type WebEnv } from '../middleware/session.ts';
@@ -50,14 +50,12 @@ export function webRoutes(deps: AppDeps): Hono<WebEnv> {
       }),
     ),
   );
+  const formBodyLimit = limitBodySize(MAX_FORM_BYTES, (ctx: Context) => errorResponse(ctx, 413));
   app.use(
     '*',
     webOnly(async (c, next) => {
       if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-      return bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (ctx: Context) => errorResponse(ctx, 413) })(
-        c,
-        next,
-      );
+      return formBodyLimit(c, next);
     }),
   );
   // Every state-changing web request: Origin/Sec-Fetch-Site AND the `_csrf` token. POST /logout without a

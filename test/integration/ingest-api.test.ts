@@ -260,6 +260,36 @@ describe('POST /api/v1/certificates — every hostile class is refused and store
     });
   }
 
+  /** POST with Transfer-Encoding: chunked (no Content-Length): the size can only be known by counting. */
+  function pushChunked(jws: string): Promise<Response> {
+    const bytes = new TextEncoder().encode(jws);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 4096) controller.enqueue(bytes.slice(i, i + 4096));
+        controller.close();
+      },
+    });
+    return fetch(`${p.url}/api/v1/certificates`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+  }
+
+  it('an oversized chunked body (no Content-Length) → 413, nothing stored', async () => {
+    const before = await snapshot();
+    const jws = await p.surety.sign(issueEvent({ remarks: 'あ'.repeat(30_000) }));
+    await expectProblem(await pushChunked(jws), 413, 'too-large');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('a chunked body within the limit is counted and accepted → 201', async () => {
+    const res = await pushChunked(await p.surety.sign(issueEvent()));
+    expect(res.status, await res.clone().text()).toBe(201);
+    expect(((await res.json()) as ReceiptDocument).log.index).toBeGreaterThanOrEqual(0);
+  });
+
   it('a revoked key → 401, nothing stored', async () => {
     const { makeSurety } = await import('../helpers/platform.ts');
     const s = await makeSurety(p, `rev-${Date.now().toString(36)}`);
