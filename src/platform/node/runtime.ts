@@ -20,7 +20,12 @@ import { migrate } from './migrator.ts';
 import { nodeEd25519Signer } from './signing.ts';
 import { type OpenedDatabase, openDatabase } from './sqlite.ts';
 import { nodeStaticFiles } from './static.ts';
-import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
+import {
+  FALLBACK_AUTOCHECKPOINT_PAGES,
+  startWalCheckpointer,
+  type WalCheckpointer,
+} from './wal-checkpointer.ts';
+import { ThreadedAtomicWriter } from './writer-thread.ts';
 
 export interface NodeRuntime {
   config: Config;
@@ -49,10 +54,16 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const database = openDatabase(file);
   let checkpointer: WalCheckpointer | null = null;
   let cryptoWorker: CryptoWorker | null = null;
+  let writer: ThreadedAtomicWriter | null = null;
   try {
     migrate(database.sqlite);
     checkpointer = startWalCheckpointer(database.sqlite, file);
-    database.atomic.onCommit = checkpointer.noteCommit;
+    // Atomic writes (both logs' batches with their domain rows) run on a writer thread with its own connection:
+    // the inserts and the COMMIT's fsync no longer stall HTTP on the main thread. Reads stay on the main
+    // connection (WAL: a commit is visible to the next read once the writer answers).
+    const atomic = new ThreadedAtomicWriter(file, FALLBACK_AUTOCHECKPOINT_PAGES);
+    writer = atomic;
+    atomic.onCommit = checkpointer.noteCommit;
     const keys = await loadOrCreateKeys(config.dataDir);
     const notePublicKey = ed25519PublicBytes(keys.note);
     const noteSign = nodeEd25519Signer(keys.note);
@@ -72,7 +83,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       const signerName = stored?.origin ?? origin;
       return TrustLog.open({
         db: database.db,
-        atomic: database.atomic,
+        atomic,
         clock,
         name,
         origin,
@@ -122,12 +133,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
         await ingest.close();
         await access.close();
         await cryptoWorker?.close();
+        await writer?.close();
         await checkpointer?.stop();
         await database.close();
       },
     };
   } catch (err) {
     await cryptoWorker?.close().catch(() => {});
+    await writer?.close().catch(() => {});
     await checkpointer?.stop().catch(() => {});
     await database.close().catch(() => {});
     throw err;

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SqliteHandle } from './sqlite.ts';
 
-const FALLBACK_AUTOCHECKPOINT_PAGES = 65_536; // ≈ 256 MiB of 4 KiB pages
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 65_536; // ≈ 256 MiB of 4 KiB pages
 const WAL_CAP_BYTES = 128 * 1024 * 1024;
 const IDLE_MS = 200;
 
