@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../app.ts';
 import { listAcknowledgementsForSurety } from '../repos/acknowledgements.ts';
 import { verifyBearer } from '../services/surety-auth.ts';
+import { noteApiCall } from './api-access.ts';
 import { problem } from './problem.ts';
 
 /** api.md: "oldest first, with a cursor for the next call"; one page is at most this many marks. */
@@ -21,6 +22,7 @@ export function acknowledgementApiRoutes(deps: AppDeps): Hono {
       now: deps.clock.now(),
     });
     if (!auth.ok) return problem(c, auth.status, auth.code, auth.detail);
+    noteApiCall(c, { actor: `surety:${auth.suretyCode}`, orgCode: auth.suretyCode, kid: auth.kid });
     const raw = c.req.query('since') ?? '0';
     if (!CURSOR_RE.test(raw)) {
       return problem(
@@ -45,6 +47,7 @@ export function acknowledgementApiRoutes(deps: AppDeps): Hono {
       requestId: (c.get('requestId' as never) as string | undefined) ?? null,
       detail: { since, count: rows.length },
     });
+    noteApiCall(c, { recorded: true });
     const next = rows.length > 0 ? rows[rows.length - 1]!.id : since;
     return c.json(
       {

@@ -9,6 +9,7 @@ import { listAcceptingOrderers } from '../repos/organisations.ts';
 import { SequencerFullError } from '../services/sequencer.ts';
 import { verifyBearer, verifyEventJws } from '../services/surety-auth.ts';
 import { ClockBehindError } from '../services/trust-log.ts';
+import { apiAccessEvents, noteApiCall } from './api-access.ts';
 import { acknowledgementApiRoutes } from './api-acknowledgements.ts';
 import { problem } from './problem.ts';
 
@@ -17,6 +18,7 @@ export const MAX_EVENT_BYTES = 64 * 1024;
 
 export function apiV1Routes(deps: AppDeps): Hono {
   const app = new Hono();
+  app.use('*', apiAccessEvents(deps.access, deps.clientIp));
 
   app.post(
     '/certificates',
@@ -37,6 +39,7 @@ export function apiV1Routes(deps: AppDeps): Hono {
       const jws = (await c.req.text()).replace(/[\r\n]+$/, '');
       const auth = await verifyEventJws(deps.db, deps.verifier, jws);
       if (!auth.ok) return problem(c, auth.status, auth.code, auth.detail);
+      noteApiCall(c, { actor: `surety:${auth.suretyCode}`, orgCode: auth.suretyCode, kid: auth.kid });
 
       let json: unknown;
       try {
@@ -49,6 +52,8 @@ export function apiV1Routes(deps: AppDeps): Hono {
           'JWS の payload は UTF-8 の JSON オブジェクトにしてください。',
         );
       }
+      const number = (json as { contractNumber?: unknown } | null)?.contractNumber;
+      if (typeof number === 'string' && number.length <= 64) noteApiCall(c, { target: number });
       const parsed = parseEventPayload(json);
       if (!parsed.ok) {
         return problem(
@@ -110,11 +115,30 @@ export function apiV1Routes(deps: AppDeps): Hono {
     });
     if (!auth.ok) return problem(c, auth.status, auth.code, auth.detail);
     const number = c.req.param('contractNumber');
+    noteApiCall(c, {
+      actor: `surety:${auth.suretyCode}`,
+      orgCode: auth.suretyCode,
+      kid: auth.kid,
+      ...(number.length <= 64 ? { target: number } : {}),
+    });
     const cert = await findCertificate(deps.db, number);
     if (!cert || cert.surety_id !== auth.suretyId) {
       return problem(c, 404, 'contract-not-found', `保証契約番号 ${number} の保証は登録されていません。`);
     }
     const events = await listEvents(deps.db, number);
+    // Logged before served, like every view: the surety gets its certificate only once the read is durable.
+    await deps.access.record({
+      action: 'api.certificate.read',
+      outcome: 'success',
+      actor: `surety:${auth.suretyCode}`,
+      orgCode: auth.suretyCode,
+      target: cert.contract_number,
+      ip: deps.clientIp(c),
+      userAgent: c.req.header('user-agent') ?? null,
+      requestId: (c.get('requestId' as never) as string | undefined) ?? null,
+      detail: { status: 200, kid: auth.kid },
+    });
+    noteApiCall(c, { recorded: true });
     return c.json(
       {
         contractNumber: cert.contract_number,

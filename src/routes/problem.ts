@@ -1,6 +1,7 @@
 // RFC 9457 problem+json responses: one shape for every API error, with field paths for validation.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { noteProblemCode } from './api-access.ts';
 
 export interface FieldError {
   path: string;
@@ -37,6 +38,7 @@ export function problem(
     detail,
   };
   if (extra.errors) body.errors = extra.errors;
+  noteProblemCode(c, code);
   const requestId = c.get('requestId' as never) as string | undefined;
   if (requestId) body.requestId = requestId;
   return c.body(JSON.stringify(body), status, {

@@ -52,6 +52,8 @@ const ACTION_LABELS: Record<string, string> = {
   'certificate.list': '確認済み保証一覧の表示',
   'certificate.acknowledge': '受領・返戻',
   'api.acknowledgements.read': '受領・返戻の取得（API）',
+  'api.certificate.push': '保証の送信（API）',
+  'api.certificate.read': '保証の照会（API）',
   'admin.org.add': '組織の登録',
   'admin.org.update': '組織の変更',
   'admin.user.add': '利用者の登録',
@@ -70,6 +72,10 @@ export function actionLabel(action: string): string {
 
 const OUTCOME_LABELS: Record<string, [string, BadgeKind]> = {
   success: ['成功', 'success'],
+  accepted: ['受付', 'success'],
+  replayed: ['再送（受付済み）', 'info'],
+  rejected: ['拒否', 'danger'],
+  busy: ['混雑で拒否', 'warning'],
   ok: ['成功', 'success'],
   consistent: ['整合', 'success'],
   received: ['受領', 'info'],
