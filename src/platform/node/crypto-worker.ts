@@ -3,6 +3,7 @@
 // Jobs queued during one event-loop turn travel in one message, which amortises the postMessage cost.
 import { Worker } from 'node:worker_threads';
 import type { RawSigner, SignatureVerifier } from '../ports.ts';
+import { compactBytes } from './thread-message.ts';
 
 type Job =
   | { t: 'v'; alg: 'EdDSA' | 'ES256'; jwk: string; data: Uint8Array; sig: Uint8Array }
@@ -36,8 +37,8 @@ export class CryptoWorker implements SignatureVerifier {
       t: 'v',
       alg,
       jwk: JSON.stringify(publicJwk),
-      data: signingInput,
-      sig: signature,
+      data: compactBytes(signingInput),
+      sig: compactBytes(signature),
     }) as Promise<boolean>;
   }
 

@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CompiledQuery } from 'kysely';
 import type { AtomicWriter } from '../ports.ts';
+import { compactBytes } from './thread-message.ts';
 
 interface Pending {
   resolve: () => void;
@@ -74,7 +75,7 @@ export class ThreadedAtomicWriter implements AtomicWriter {
       // Only the SQL and its values cross the thread boundary (Kysely's query tree stays here).
       this.worker.postMessage({
         id,
-        queries: queries.map((q) => ({ sql: q.sql, parameters: q.parameters })),
+        queries: queries.map((q) => ({ sql: q.sql, parameters: q.parameters.map(compactBytes) })),
       });
     });
   }
