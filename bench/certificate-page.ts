@@ -2,7 +2,8 @@
 // opened at random by a signed-in clerk — target p95 ≤ 20 ms — plus the list's first page and a search, each with
 // its view/list event durable before it is served. Latency is judged open loop at half the measured maximum (a
 // busy but sustainable load); the 64-connection closed-loop figures and hono's hello-world (same process, same
-// tool, same run) are printed alongside.
+// tool, same run) are printed alongside. Last, the access-event append overhead on a view: the same pages with
+// the durable append and with appends switched off in the server (same process, same run), p50 difference.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
@@ -156,6 +157,22 @@ try {
         `  at a steady ${STEADY_RATE} req/s (open loop): p50 ${steady.p50} ms, p95 ${steady.p95} ms, p99 ${steady.p99} ms${steady.statusErrors ? ` (${steady.statusErrors} non-200)` : ''}${mode === 'view' ? ` — ${verdict(steady.p95 <= 20)} there` : ''}`,
       );
     }
+    // Access-event append overhead on a view (issue #4: ≤ 5 ms at p50): the same pages at the steady rate with the
+    // durable append (view event + viewed mark, group-committed, fsync'd) and with appends switched off, alternated.
+    const withAppend: number[] = [];
+    const without: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const on of [true, false]) {
+        await server.setAccessAppends(on);
+        const r = runPaced({ url: server.url, rate: STEADY_RATE, duration: DURATION, getsFile: gets.view });
+        (on ? withAppend : without).push(r.p50);
+      }
+    }
+    await server.setAccessAppends(true);
+    const overhead = median(withAppend) - median(without);
+    console.log(
+      `access-event append overhead on a view at ${STEADY_RATE} req/s (open loop, ${ROUNDS} alternating rounds): p50 ${median(withAppend).toFixed(2)} ms with vs ${median(without).toFixed(2)} ms without = ${overhead.toFixed(2)} ms — target ≤ 5 ms — ${verdict(overhead <= 5)}`,
+    );
     const h = median(hello);
     console.log(`hono hello-world, same server process, wrk, same run: median ${h.toFixed(0)} req/s`);
     const rss = await server.rss();

@@ -28,8 +28,10 @@ export interface AppDeps {
   /** Checks surety JWS signatures (runtime-specific: see platform/). */
   verifier: SignatureVerifier;
   logs: { certs: TrustLog; access: TrustLog };
-  ingest: CertificateIngest;
-  access: AccessLog;
+  /** The ingest path: CertificateIngest on Node; on Workers a forwarder to the LogSequencer Durable Object. */
+  ingest: Pick<CertificateIngest, 'submit'>;
+  /** Access events: AccessLog on Node; on Workers a forwarder to the LogSequencer Durable Object. */
+  access: Pick<AccessLog, 'record'>;
   /** Web sign-in sessions (services/sessions.ts). */
   sessions: Sessions;
   /** DB-backed failure counters for login and 保証確認 (services/throttle.ts). */

@@ -29,6 +29,11 @@ const origin = z.string().transform((s, ctx) => {
   }
 });
 
+/** Days the clear IP address and user agent of an access event stay in access_events (the leaves keep the HMAC). */
+export const DEFAULT_ACCESS_RETENTION_DAYS = 180;
+const RETENTION_FIX =
+  'DENSHO_ACCESS_RETENTION_DAYS must be a whole number of days from 1 to 36500, e.g. DENSHO_ACCESS_RETENTION_DAYS=180';
+
 const EnvSchema = z.object({
   HOST: host.default('127.0.0.1'),
   PORT: port.default(8787),
@@ -37,6 +42,12 @@ const EnvSchema = z.object({
     .min(1, 'DENSHO_DATA_DIR must name a directory for the database and keys, e.g. DENSHO_DATA_DIR=./data')
     .default('./data'),
   DENSHO_ORIGIN: origin.optional(),
+  DENSHO_ACCESS_RETENTION_DAYS: z.coerce
+    .number({ error: RETENTION_FIX })
+    .int(RETENTION_FIX)
+    .min(1, RETENTION_FIX)
+    .max(36_500, RETENTION_FIX)
+    .default(DEFAULT_ACCESS_RETENTION_DAYS),
 });
 
 export interface Config {
@@ -45,6 +56,8 @@ export interface Config {
   dataDir: string;
   /** Public origin: log origins, JWT `aud`, links and QR codes. */
   origin: string;
+  /** `densho retention apply` clears the clear IP and user agent of access events older than this many days. */
+  accessRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +71,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     PORT: emptyToUndefined(env.PORT),
     DENSHO_DATA_DIR: emptyToUndefined(env.DENSHO_DATA_DIR),
     DENSHO_ORIGIN: emptyToUndefined(env.DENSHO_ORIGIN),
+    DENSHO_ACCESS_RETENTION_DAYS: emptyToUndefined(env.DENSHO_ACCESS_RETENTION_DAYS),
   };
   const parsed = EnvSchema.safeParse(picked);
   if (!parsed.success) {
@@ -71,6 +85,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: v.PORT,
     dataDir: v.DENSHO_DATA_DIR,
     origin: v.DENSHO_ORIGIN ?? `http://${hostForUrl}:${v.PORT}`,
+    accessRetentionDays: v.DENSHO_ACCESS_RETENTION_DAYS,
   };
 }
 

@@ -57,8 +57,14 @@ function vitest(name, configArgs) {
 }
 
 check('typecheck', 'npx', ['tsc', '--noEmit']);
+// The Worker's code with workerd's types (tsconfig.workers.json: the `wrangler types` output, no DOM).
+check('typecheck (Workers)', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.workers.json']);
 check('lint', 'npx', ['biome', 'ci', '.']);
 vitest('node', []);
+// Inside workerd with local D1 and the LogSequencer Durable Object (offline: see design/stack.md).
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+process.env.WRANGLER_SEND_METRICS ??= 'false';
+vitest('workers', ['--config', 'test/workers/vitest.config.ts']);
 
 console.log('');
 if (failures.length > 0) console.log(`failures: ${failures.join('; ')}`);

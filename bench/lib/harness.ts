@@ -104,6 +104,12 @@ export interface ServerChild {
   /** CPU time the server process has used so far (user + system, all threads), in ms. */
   cpuMs(): Promise<number>;
   resetPeak(): Promise<void>;
+  /**
+   * Control only (the append-overhead figure): with `false` the server's access events are not appended at all —
+   * record() resolves at once, nothing is written — so a page's cost without its durable append can be measured in
+   * the same process and run. Never do this outside a benchmark.
+   */
+  setAccessAppends(on: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -153,6 +159,9 @@ export async function startServerChild(
     },
     resetPeak: async () => {
       await ask('reset-peak', 'ok');
+    },
+    setAccessAppends: async (on) => {
+      await ask(on ? 'access-appends-on' : 'access-appends-off', 'ok');
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { startServer } from '../../src/entry-node.ts';
 
 const config = loadConfig(process.env);
 const server = await startServer(config);
+const realRecord = server.runtime.access.record;
 const receiptLike = { pad: 'x'.repeat(2000) };
 const hello = new Hono()
   .get('/', (c) => c.text('Hello Hono!'))
@@ -29,6 +30,16 @@ process.on('message', async (m: { cmd: string }) => {
   if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   if (m.cmd === 'reset-peak') {
     peakRss = process.memoryUsage().rss;
+    process.send?.({ ok: true });
+  }
+  // The append-overhead control (harness.ts setAccessAppends): swap the access log's record() for one that writes
+  // nothing, and back. Same process, same caches, same run — the only difference is the durable append.
+  if (m.cmd === 'access-appends-off') {
+    server.runtime.access.record = async () => ({ index: -1, at: Date.now() });
+    process.send?.({ ok: true });
+  }
+  if (m.cmd === 'access-appends-on') {
+    server.runtime.access.record = realRecord;
     process.send?.({ ok: true });
   }
   if (m.cmd === 'stop') {

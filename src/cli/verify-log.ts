@@ -517,12 +517,17 @@ async function finishLog(
 }
 
 /** ---------------------------------------------------------------------------------------------------------
- * Remote verification over the public log API (certs log). Talks only to the given origin, never follows
- * redirects, and trusts only the vkey (pinned, or fetched once and reported as trust-on-first-use).
+ * Remote verification over a log API: the public certs log (/log/certs/…), or the access log (/audit/log/access/…,
+ * with a platform auditor's session in `headers`: see auditor-session.ts). Talks only to the given origin, never
+ * follows redirects, and trusts only the vkey (pinned, or fetched once and reported as trust-on-first-use).
  * -------------------------------------------------------------------------------------------------------- */
 export interface RemoteVerifyOptions {
   url: string;
-  /** Pinned verifier key text; when absent it is fetched from /log/certs/vkey. */
+  /** Which log (default certs). */
+  log?: LogName;
+  /** Sent with every request (the access log: the auditor's session cookie). */
+  headers?: Record<string, string>;
+  /** Pinned verifier key text; when absent it is fetched from the log's /vkey. */
   vkey?: string;
   /** Parallel requests. */
   concurrency?: number;
@@ -536,25 +541,41 @@ export async function verifyRemoteLog(opts: RemoteVerifyOptions): Promise<LogSum
   const base = new URL(opts.url);
   const origin = base.origin;
   const say = opts.onLine ?? (() => {});
-  const log = 'certs';
+  const log: LogName = opts.log ?? 'certs';
+  const api = log === 'certs' ? '/log/certs' : '/audit/log/access';
+  const leafType = log === 'certs' ? 'densho/cert/v1' : 'densho/access/v1';
   const fail = (detail: string): never => {
     throw new LogVerificationError(log, detail);
   };
 
   const get = async (path: string): Promise<Response> => {
-    const url = new URL(path, origin);
+    const url = new URL(path.startsWith('/log/certs') ? api + path.slice('/log/certs'.length) : path, origin);
     if (url.origin !== origin) throw new VerifySetupError(`refusing to leave ${origin} for ${url.href}`);
     let res: Response;
     try {
-      res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(30_000) });
+      res = await fetch(url, {
+        redirect: 'manual',
+        headers: opts.headers ?? {},
+        signal: AbortSignal.timeout(30_000),
+      });
     } catch (e) {
       throw new VerifySetupError(
         `cannot fetch ${url.href} (${(e as Error).message}) — check --url and that the server runs`,
       );
     }
-    if (!res.ok)
-      throw new VerifySetupError(`GET ${url.href} answered ${res.status} — check --url (the public origin)`);
-    return res;
+    if (res.ok) return res;
+    await res.body?.cancel();
+    if (log === 'access' && (res.status === 303 || res.status === 302 || res.status === 401)) {
+      throw new VerifySetupError(
+        `GET ${url.href}: not signed in (the session ended?) — run the command again`,
+      );
+    }
+    if (log === 'access' && res.status === 403) {
+      throw new VerifySetupError(
+        `GET ${url.href} answered 403 — the access log API is for the platform's auditors: sign in as an auditor or admin of the platform organisation`,
+      );
+    }
+    throw new VerifySetupError(`GET ${url.href} answered ${res.status} — check --url (the public origin)`);
   };
   const text = async (path: string) => (await get(path)).text();
   const bytes = async (path: string) => new Uint8Array(await (await get(path)).arrayBuffer());
@@ -562,7 +583,9 @@ export async function verifyRemoteLog(opts: RemoteVerifyOptions): Promise<LogSum
   let vkey = opts.vkey?.trim();
   if (!vkey) {
     vkey = (await text('/log/certs/vkey')).trim();
-    say(`warning: using the vkey served by ${origin} (trust on first use); pin it with --vkey FILE: ${vkey}`);
+    say(
+      `warning: using the ${log} vkey served by ${origin} (trust on first use); pin it with ${log === 'certs' ? '--vkey' : '--access-vkey'} FILE: ${vkey}`,
+    );
   }
   let logOrigin: string;
   try {
@@ -646,9 +669,8 @@ export async function verifyRemoteLog(opts: RemoteVerifyOptions): Promise<LogSum
       let ts = 0;
       try {
         const parsed = parseLeaf(leaf);
-        if (parsed.type !== 'densho/cert/v1')
-          fail(`leaf ${index} is a ${parsed.type} leaf in the certificate log`);
-        else ts = parsed.body.issuedAt;
+        if (parsed.type !== leafType) fail(`leaf ${index} is a ${parsed.type} leaf in the ${log} log`);
+        ts = parsed.type === 'densho/cert/v1' ? parsed.body.issuedAt : parsed.body.at;
       } catch (e) {
         if (e instanceof LogVerificationError) throw e;
         fail(`leaf ${index} is malformed: ${(e as Error).message}`);

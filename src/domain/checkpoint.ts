@@ -139,7 +139,7 @@ export async function noteSignerFromPrivateJwk(name: string, jwk: JsonWebKey): P
   }
   if (publicKey.length !== ED25519_PUBLIC_KEY_SIZE)
     throw new Error('checkpoint signing key: "x" must be 32 bytes');
-  const { subtle } = globalThis.crypto;
+  const { subtle } = crypto;
   // Only the members Web Crypto needs: a stray "alg"/"key_ops"/"use" from another tool must not make import fail.
   const privateKey = await subtle.importKey(
     'jwk',
@@ -165,7 +165,7 @@ async function ed25519Verify(
   message: Uint8Array,
 ): Promise<boolean> {
   if (signature.length !== ED25519_SIGNATURE_SIZE) return false;
-  const { subtle } = globalThis.crypto;
+  const { subtle } = crypto;
   const key = await subtle.importKey(
     'raw',
     publicKey as Uint8Array<ArrayBuffer>,

@@ -69,10 +69,14 @@ export function listEventsQuery(
   filter: EventFilter,
   range: IndexRange,
   limit: number,
+  /** An organisation's page: which index drives ('auto': the scope unless a selective filter is set). */
+  drive: 'auto' | 'scope' | 'filter' = 'auto',
 ): EventQuery {
   const active = (Object.keys(COLUMN) as EventColumn[]).filter((k) => filter[k] !== null);
   const orgCode = scope.kind === 'org' ? scope.orgCode : null;
-  if (orgCode !== null && !active.some((k) => SELECTIVE.includes(k))) {
+  const scopeDrives =
+    drive === 'auto' ? !active.some((k) => SELECTIVE.includes(k)) : drive === 'scope' || active.length === 0;
+  if (orgCode !== null && scopeDrives) {
     let q = db
       .selectFrom('access_scopes as s')
       .crossJoin('access_events as e')
@@ -146,19 +150,6 @@ export async function inScope(db: Kysely<Database>, orgCode: string, index: numb
   return row !== undefined;
 }
 
-/** Events of an organisation's scope in [lo, hi): one range count of the scope's primary key. */
-export async function countScope(db: Kysely<Database>, orgCode: string, range: IndexRange): Promise<number> {
-  if (range.lo >= range.hi) return 0;
-  const row = await db
-    .selectFrom('access_scopes')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('org_code', '=', orgCode)
-    .where('log_index', '>=', range.lo)
-    .where('log_index', '<', range.hi)
-    .executeTakeFirstOrThrow();
-  return row.n;
-}
-
 /**
  * The distinct values of action or outcome, in order, by skipping through their index (one probe per value, not
  * a scan of millions of rows); at most `limit`.
@@ -182,76 +173,51 @@ export async function distinctValues(
   return out;
 }
 
-/** Events with this outcome in [lo, hi): a range count of access_events_by_outcome (covering). */
-export async function countOutcome(
-  db: Kysely<Database>,
-  outcome: string,
-  range: IndexRange,
-): Promise<number> {
-  if (range.lo >= range.hi) return 0;
-  const row = await db
-    .selectFrom('access_events')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('outcome', '=', outcome)
-    .where('log_index', '>=', range.lo)
-    .where('log_index', '<', range.hi)
-    .executeTakeFirstOrThrow();
-  return row.n;
+/** The key of the platform-wide rows of access_daily (every event); other keys are organisation codes. */
+export const ALL_EVENTS = '*';
+
+/** access_daily's day number of an instant: the JST calendar day (JST has no daylight saving time). */
+export function jstDayNumber(ms: number): number {
+  return Math.floor((ms + 9 * 3600_000) / 86_400_000);
 }
 
-/** Outcome counts of an organisation's scope in [lo, hi) (walks the organisation's events in the period). */
-export async function scopeOutcomeCounts(
+/**
+ * Per-day, per-outcome counts of a scope for JST days [fromDay, toDay] from the rollup the triggers of
+ * 0005_audit_daily keep: one primary-key range of at most days × outcomes rows, whatever the number of events.
+ */
+export function dailyCounts(
   db: Kysely<Database>,
-  orgCode: string,
-  range: IndexRange,
-): Promise<{ outcome: string; n: number }[]> {
-  if (range.lo >= range.hi) return [];
+  scope: AuditScope,
+  fromDay: number,
+  toDay: number,
+): Promise<{ day: number; outcome: string; n: number }[]> {
   return db
-    .selectFrom('access_scopes as s')
-    .crossJoin('access_events as e')
-    .select(['e.outcome as outcome', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('s.org_code', '=', orgCode)
-    .where('s.log_index', '>=', range.lo)
-    .where('s.log_index', '<', range.hi)
-    .whereRef('e.log_index', '=', 's.log_index')
-    .groupBy('e.outcome')
+    .selectFrom('access_daily')
+    .select(['day', 'outcome', 'n'])
+    .where('org_code', '=', scope.kind === 'platform' ? ALL_EVENTS : scope.orgCode)
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
     .execute();
 }
 
 /**
- * The newest events in [lo, hi) whose outcome is not one of `okOutcomes`, for the given scope. Platform: one
- * bounded index walk per other outcome value, merged; an organisation: its scope walked backwards until found.
+ * The newest events of one outcome in [lo, hi) within a scope. `scopeRows` and `outcomeRows` are the rollup's
+ * counts for the period (the scope's events, and this outcome's events platform-wide): an organisation's query is
+ * driven by whichever index has fewer rows to walk before finding `limit` matches — its scope (checking the outcome
+ * per row) or the outcome index (checking the scope per row by EXISTS). Either way no scan of the whole period.
  */
-export async function recentNotOk(
+export function recentOfOutcome(
   db: Kysely<Database>,
   scope: AuditScope,
-  okOutcomes: readonly string[],
+  outcome: string,
   range: IndexRange,
   limit: number,
+  counts: { scopeRows: number; outcomeRows: number },
 ): Promise<AccessEventRow[]> {
-  if (range.lo >= range.hi) return [];
-  if (scope.kind === 'org') {
-    return db
-      .selectFrom('access_scopes as s')
-      .crossJoin('access_events as e')
-      .selectAll('e')
-      .where('s.org_code', '=', scope.orgCode)
-      .where('s.log_index', '>=', range.lo)
-      .where('s.log_index', '<', range.hi)
-      .whereRef('e.log_index', '=', 's.log_index')
-      .where('e.outcome', 'not in', [...okOutcomes])
-      .orderBy('s.log_index', 'desc')
-      .limit(limit)
-      .execute();
-  }
-  const outcomes = (await distinctValues(db, 'outcome')).filter((o) => !okOutcomes.includes(o));
-  const lists = await Promise.all(
-    outcomes.map((o) => listEvents(db, scope, { ...NO_FILTER, outcome: o }, range, limit)),
-  );
-  return lists
-    .flat()
-    .sort((a, b) => b.log_index - a.log_index)
-    .slice(0, limit);
+  if (range.lo >= range.hi) return Promise.resolve([]);
+  const filter = { ...NO_FILTER, outcome };
+  const drive = scope.kind === 'org' && counts.outcomeRows < counts.scopeRows ? 'filter' : 'scope';
+  return listEventsQuery(db, scope, filter, range, limit, drive).execute();
 }
 
 /** The newest events of one action (any scope: used for the platform-wide integrity results). */

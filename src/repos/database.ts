@@ -164,6 +164,15 @@ export interface ThrottlesTable {
   locked_until: number;
 }
 
+/** Per-day access event counts by scope and outcome, kept by triggers (0005_audit_daily). org_code '*' = all. */
+export interface AccessDailyTable {
+  org_code: string;
+  /** JST day number: floor((at + 9 h) / 1 day). */
+  day: number;
+  outcome: string;
+  n: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   surety_keys: SuretyKeysTable;
@@ -176,6 +185,7 @@ export interface Database {
   certificate_events: CertificateEventsTable;
   access_events: AccessEventsTable;
   access_scopes: AccessScopesTable;
+  access_daily: AccessDailyTable;
   api_jti: ApiJtiTable;
   sessions: SessionsTable;
   throttles: ThrottlesTable;

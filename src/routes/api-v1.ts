@@ -36,14 +36,15 @@ export function apiV1Routes(deps: AppDeps): Hono {
         );
       }
       // A compact JWS has no whitespace; tolerate a trailing newline from `curl --data @file`.
-      const jws = (await c.req.text()).replace(/[\r\n]+$/, '');
+      // Bytes, then UTF-8: workerd warns when .text() reads a body whose type (application/jose) is not text/*.
+      const jws = new TextDecoder().decode(await c.req.arrayBuffer()).replace(/[\r\n]+$/, '');
       const auth = await verifyEventJws(deps.db, deps.verifier, jws);
       if (!auth.ok) return problem(c, auth.status, auth.code, auth.detail);
       noteApiCall(c, { actor: `surety:${auth.suretyCode}`, orgCode: auth.suretyCode, kid: auth.kid });
 
       let json: unknown;
       try {
-        json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(auth.payload));
+        json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(auth.payload));
       } catch {
         return problem(
           c,

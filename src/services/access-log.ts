@@ -30,6 +30,11 @@ export interface AccessEventInput {
   writes?: readonly CompiledQuery[];
 }
 
+/** The leaf's `net`: base64 HMAC-SHA-256 of the client IP under the server's net secret (also: does a row's IP match?). */
+export function netOf(secret: Uint8Array, ip: string | null | undefined): string {
+  return toBase64(hmacSha256(secret, utf8(`densho/net/v1\n${ip ?? ''}`)));
+}
+
 export interface RecordedAccess {
   index: number;
   at: number;
@@ -68,7 +73,7 @@ export class AccessLog {
 
   /** HMAC of the client IP under the server secret: the leaf never carries the raw address. */
   net(ip: string | null | undefined): string {
-    return toBase64(hmacSha256(this.deps.netSecret, utf8(`densho/net/v1\n${ip ?? ''}`)));
+    return netOf(this.deps.netSecret, ip);
   }
 
   private draft(e: AccessEventInput): LogEntryDraft<RecordedAccess> {

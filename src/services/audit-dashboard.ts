@@ -1,16 +1,10 @@
 // The auditor's dashboard (/audit): events per JST day for a period, counts by outcome, the latest failures and
 // locks, and the integrity of both logs (latest checkpoint, last full recompute). Costs stay small at 10M events:
-// per-day counts of the whole log are differences of log indexes (indexes are dense and `at` never decreases), an
-// organisation's counts are range counts of its scope, outcome counts are covering-index range counts.
+// every count comes from the per-day rollup (access_daily, kept by triggers in the events' own transaction — see
+// 0005_audit_daily), a few hundred rows for 90 days whatever the number of events; the recent problems are bounded
+// index walks, one per problem outcome the rollup says occurred, driven by the smaller index.
 import type { AuditScope } from '../repos/access-events.ts';
-import {
-  countOutcome,
-  countScope,
-  distinctValues,
-  latestOfAction,
-  recentNotOk,
-  scopeOutcomeCounts,
-} from '../repos/access-events.ts';
+import { dailyCounts, jstDayNumber, latestOfAction, recentOfOutcome } from '../repos/access-events.ts';
 import type { LogName } from '../repos/database.ts';
 import { latestCheckpointTimes } from '../repos/log-integrity.ts';
 import {
@@ -36,6 +30,8 @@ export const DEFAULT_PERIOD: Period = 30;
 /** Outcomes that are not worth an auditor's attention on the dashboard; every other one is listed. */
 export const OK_OUTCOMES = [
   'success',
+  'accepted',
+  'replayed',
   'ok',
   'received',
   'returned',
@@ -76,19 +72,28 @@ export function parsePeriod(raw: string | undefined): Period {
   return (PERIODS as readonly number[]).includes(n) ? (n as Period) : DEFAULT_PERIOD;
 }
 
-async function perDay(deps: AuditDeps, scope: AuditScope, dates: string[]): Promise<DayCount[]> {
-  // Boundaries: the first index of each day, and of the day after the last.
-  const bounds: number[] = [];
-  for (const d of [...dates, addDays(dates[dates.length - 1]!, 1)])
-    bounds.push(await firstIndexFor(deps, jstDayStart(d)));
-  const out: DayCount[] = [];
-  for (let i = 0; i < dates.length; i++) {
-    const range = { lo: bounds[i]!, hi: bounds[i + 1]! };
-    const count =
-      scope.kind === 'platform' ? range.hi - range.lo : await countScope(deps.db, scope.orgCode, range);
-    out.push({ date: dates[i]!, count });
-  }
-  return out;
+/** The newest events in the period whose outcome is not one of OK_OUTCOMES, newest first, at most `limit`. */
+async function recentProblems(
+  deps: AuditDeps,
+  scope: AuditScope,
+  range: { lo: number; hi: number },
+  rollup: { scopeRows: number; byOutcome: Map<string, number>; allByOutcome: Map<string, number> },
+  limit: number,
+): Promise<EventItem[]> {
+  const problemOutcomes = [...rollup.byOutcome.keys()].filter((o) => !OK_OUTCOMES.includes(o));
+  const lists = await Promise.all(
+    problemOutcomes.map((o) =>
+      recentOfOutcome(deps.db, scope, o, range, limit, {
+        scopeRows: rollup.scopeRows,
+        outcomeRows: rollup.allByOutcome.get(o) ?? 0,
+      }),
+    ),
+  );
+  const rows = lists
+    .flat()
+    .sort((a, b) => b.log_index - a.log_index)
+    .slice(0, limit);
+  return withActorLabels(deps, rows);
 }
 
 async function logStatuses(deps: AuditDeps, jobs: IntegrityJobs): Promise<LogStatus[]> {
@@ -140,32 +145,37 @@ export async function auditDashboard(
   const from = addDays(to, -(input.period - 1));
   const dates: string[] = [];
   for (let d = from; d <= to; d = addDays(d, 1)) dates.push(d);
-  const days = await perDay(deps, scope, dates);
+  const fromDay = jstDayNumber(jstDayStart(from));
+  const toDay = jstDayNumber(jstDayStart(to));
+  const perDay = new Map<number, number>();
+  const byOutcome = new Map<string, number>();
+  for (const r of await dailyCounts(deps.db, scope, fromDay, toDay)) {
+    perDay.set(r.day, (perDay.get(r.day) ?? 0) + r.n);
+    byOutcome.set(r.outcome, (byOutcome.get(r.outcome) ?? 0) + r.n);
+  }
+  // An organisation's problem list picks its driving index from the platform-wide counts of each outcome.
+  const allByOutcome = new Map<string, number>();
+  if (scope.kind === 'org') {
+    for (const r of await dailyCounts(deps.db, { kind: 'platform' }, fromDay, toDay))
+      allByOutcome.set(r.outcome, (allByOutcome.get(r.outcome) ?? 0) + r.n);
+  }
+  const days: DayCount[] = dates.map((date, i) => ({ date, count: perDay.get(fromDay + i) ?? 0 }));
+  const outcomes = [...byOutcome]
+    .filter(([, count]) => count > 0)
+    .map(([outcome, count]) => ({ outcome, count }))
+    .sort((a, b) => b.count - a.count || a.outcome.localeCompare(b.outcome));
   const range = {
     lo: await firstIndexFor(deps, jstDayStart(from)),
     hi: await firstIndexFor(deps, jstDayStart(to) + DAY_MS),
   };
-  let outcomes: { outcome: string; count: number }[];
-  if (scope.kind === 'platform') {
-    outcomes = [];
-    for (const o of await distinctValues(deps.db, 'outcome')) {
-      const count = await countOutcome(deps.db, o, range);
-      if (count > 0) outcomes.push({ outcome: o, count });
-    }
-  } else {
-    outcomes = (await scopeOutcomeCounts(deps.db, scope.orgCode, range)).map((r) => ({
-      outcome: r.outcome,
-      count: r.n,
-    }));
-  }
-  outcomes.sort((a, b) => b.count - a.count || a.outcome.localeCompare(b.outcome));
-  const problems = await withActorLabels(deps, await recentNotOk(deps.db, scope, OK_OUTCOMES, range, 10));
+  const scopeRows = days.reduce((n, d) => n + d.count, 0);
+  const problems = await recentProblems(deps, scope, range, { scopeRows, byOutcome, allByOutcome }, 10);
   return {
     period: input.period,
     from,
     to,
     days,
-    total: days.reduce((n, d) => n + d.count, 0),
+    total: scopeRows,
     outcomes,
     problems,
     logs: await logStatuses(deps, input.jobs),

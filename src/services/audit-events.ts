@@ -23,6 +23,7 @@ import {
 } from '../repos/access-events.ts';
 import type { AccessEventRow } from '../repos/database.ts';
 import { findUserByLogin } from '../repos/users.ts';
+import { netOf } from './access-log.ts';
 import { normalizeLogin } from './login.ts';
 import type { SessionUser } from './sessions.ts';
 
@@ -329,6 +330,11 @@ export interface EventDetail {
   leafHash: string;
   /** The stored leaf is exactly what the row's fields encode to. */
   leafMatchesRow: boolean;
+  /**
+   * The retained clear IP hashes to the leaf's `net` (HMAC under the server secret): the operator's record of the
+   * address was not changed after the fact. null once retention cleared it (or none was recorded).
+   */
+  ipMatchesNet: boolean | null;
   checkpoint: { size: number; root: string; note: string };
   /** Inclusion proof against that checkpoint (null when the event is newer than it: a moment after commit). */
   proof: string[] | null;
@@ -341,7 +347,7 @@ export interface EventDetail {
 export type EventDetailResult = { kind: 'not-found' } | { kind: 'found'; detail: EventDetail };
 
 export async function viewAuditEvent(
-  deps: AuditDeps,
+  deps: AuditDeps & Pick<AppDeps, 'keys'>,
   input: { user: SessionUser; index: number; meta: RequestMeta },
 ): Promise<EventDetailResult> {
   const scope = auditScope(input.user);
@@ -399,6 +405,7 @@ export async function viewAuditEvent(
       leafBody,
       leafHash: toBase64(hash),
       leafMatchesRow: expected !== null && toBase64(expected) === toBase64(leaf),
+      ipMatchesNet: row.ip === null ? null : netOf(deps.keys.secrets.net, row.ip) === row.net,
       checkpoint: { size: cp.size, root: toBase64(cp.root), note: cp.note },
       proof: proof ? proof.map(toBase64) : null,
       // Against the root inside the signed note, not the column: what an outside verifier would do.

@@ -8,6 +8,12 @@
 //   after atomic.run() resolved: the batch is durable; the new state is adopted in memory before any
 //     caller is answered, so every receipt a caller sees describes a committed tree.
 // Startup (open + selfCheck) rebuilds memory from the latest checkpoint and refuses a store that disagrees.
+//
+// More than one process may append (the server and an operator's CLI): optimistic concurrency. A batch is built
+// from this process's view of the tree; if another process committed first, the batch's log_entries rows collide
+// with the (log, idx) primary key and the whole transaction rolls back. The log then reloads its state from the
+// database (size, right edge, last timestamp, checkpoint) and builds the batch again with new indices and times —
+// so indices stay contiguous and timestamps never decrease across processes. Drafts must therefore be re-callable.
 import type { CompiledQuery, Kysely } from 'kysely';
 import { bytesEqual, toBase64 } from '../domain/bytes.ts';
 import { checkpointBody, type NoteSigner, openCheckpoint, signNote, vkeyText } from '../domain/checkpoint.ts';
@@ -29,6 +35,9 @@ import type { Database, LogName } from '../repos/database.ts';
 
 /** The sequencer refuses to write a time it can't stand behind (trust-log.md: the issuance timestamp). */
 export const MAX_CLOCK_BEHIND_MS = 5_000;
+
+/** Rebuilds of one batch after other processes' commits before giving up (each retry follows a commit elsewhere). */
+export const MAX_APPEND_ATTEMPTS = 50;
 
 export class ClockBehindError extends Error {
   override name = 'ClockBehindError';
@@ -163,13 +172,13 @@ export class TrustLog {
         `the ${name} checkpoint row disagrees with its signed note; restore from backup`,
       );
     }
-    const last = await db
-      .selectFrom('log_entries')
-      .select(['idx', 'leaf'])
-      .where('log', '=', name)
-      .orderBy('idx', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    let last = await this.lastEntry();
+    // The checkpoint and the last leaf are two reads, and another process may commit a batch between them (leaves
+    // and checkpoint together, atomically). More leaves than the checkpoint covers is then explained by a newer
+    // checkpoint, and the leaves below our checkpoint's size are the ones it covers; without a newer checkpoint the
+    // extra leaves are a damaged store and the check below refuses it.
+    if (last && last.idx >= cp.size && (await this.storedSize()) > cp.size)
+      last = await this.lastEntry(cp.size);
     const leafCount = last ? last.idx + 1 : 0;
     if (leafCount !== cp.size) {
       throw new LogIntegrityError(
@@ -207,12 +216,69 @@ export class TrustLog {
     };
   }
 
+  /** The size of the latest stored checkpoint (what the database says the tree is, whoever wrote it). */
+  private async storedSize(): Promise<number> {
+    const row = await this.deps.db
+      .selectFrom('log_checkpoints')
+      .select('size')
+      .where('log', '=', this.deps.name)
+      .orderBy('size', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.size ?? 0;
+  }
+
+  /** The last leaf (below `below` when given). */
+  private lastEntry(below?: number): Promise<{ idx: number; leaf: Uint8Array } | undefined> {
+    let q = this.deps.db.selectFrom('log_entries').select(['idx', 'leaf']).where('log', '=', this.deps.name);
+    if (below !== undefined) q = q.where('idx', '<', below);
+    return q.orderBy('idx', 'desc').limit(1).executeTakeFirst();
+  }
+
+  /**
+   * Adopt appends made by another process (an operator's CLI next to the server): if the stored tree is larger than
+   * ours, rebuild the state from the database, with the same checks as at startup. Returns true if it moved.
+   * Full tiles and tile trees stay cached (complete tiles never change); edge tiles are dropped (they grew).
+   */
+  async refresh(): Promise<boolean> {
+    const stored = await this.storedSize();
+    if (stored === this.state.size) return false;
+    if (stored < this.state.size) {
+      throw new LogIntegrityError(
+        `the stored ${this.deps.name} log (size ${stored}) is smaller than this process saw (${this.state.size}); ` +
+          'the database was replaced or rolled back — stop the server, then run `densho verify-log`',
+      );
+    }
+    this.edgeTiles.clear();
+    await this.load();
+    return true;
+  }
+
+  /**
+   * Append a batch (see appendOnce). If another process committed to this log since our state was loaded, the
+   * batch fails as a whole on the (log, idx) primary key; we adopt the stored tree and build the batch again, with
+   * new indices and times. Any other failure is thrown as it is (nothing was written).
+   */
+  async append<R>(
+    drafts: readonly LogEntryDraft<R>[],
+    batchWrites?: (results: R[]) => CompiledQuery[],
+  ): Promise<{ results: R[]; treeSize: number; checkpoint: string }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.appendOnce(drafts, batchWrites);
+      } catch (err) {
+        if (err instanceof ClockBehindError || attempt >= MAX_APPEND_ATTEMPTS) throw err;
+        if (!(await this.refresh())) throw err; // not a commit elsewhere: the batch itself failed
+      }
+    }
+  }
+
   /**
    * Append a batch. Assigns contiguous indices and non-decreasing timestamps, builds leaves, the new tree head
    * and its signed checkpoint, collects every row, and commits them in ONE atomic durable write. Only then is
    * memory updated and are the results returned. Throws (nothing written) on any failure.
    */
-  async append<R>(
+  private async appendOnce<R>(
     drafts: readonly LogEntryDraft<R>[],
     /** Rows written once per batch from all results (e.g. multi-row inserts), before the log's own rows. */
     batchWrites?: (results: R[]) => CompiledQuery[],

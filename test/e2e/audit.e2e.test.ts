@@ -144,7 +144,8 @@ describe.skipIf(!hasChromium)('auditor console in Chromium', () => {
 
     await Promise.all([page.waitForURL(/\/audit\/events\/\d+$/), rows.first().locator('a').first().click()]);
     expect(await page.locator('h1').innerText()).toMatch(/^アクセスイベント ログ番号 \d+$/);
-    expect(await page.locator('.audit-check--ok').count()).toBe(3);
+    // leaf = row, retained IP = net, checkpoint signature, inclusion proof
+    expect(await page.locator('.audit-check--ok').count()).toBe(4);
     expect(await page.locator('.audit-check--ng').count()).toBe(0);
     expect(await page.locator('main').innerText()).toContain('庁内端末');
     await check('05-event');

@@ -19,6 +19,7 @@ describe('configuration', () => {
       port: 8787,
       dataDir: './data',
       origin: 'http://127.0.0.1:8787',
+      accessRetentionDays: 180,
     });
   });
 

@@ -8,6 +8,7 @@ import {
   type AuditScope,
   type EventFilter,
   firstIndexQuery,
+  jstDayNumber,
   listEventsQuery,
   NO_FILTER,
 } from '../../src/repos/access-events.ts';
@@ -112,5 +113,61 @@ describe('EXPLAIN QUERY PLAN', () => {
       expect(text).toMatch(new RegExp(`COVERING INDEX access_events_by_${column}`));
       expect(text).not.toMatch(/TEMP B-TREE/);
     }
+  });
+
+  it('the dashboard reads the per-day rollup by primary key, and its problem lists walk either index', () => {
+    const db = p.server.runtime.database.db;
+    for (const key of ['*', '092134']) {
+      const q = db
+        .selectFrom('access_daily')
+        .select(['day', 'outcome', 'n'])
+        .where('org_code', '=', key)
+        .where('day', '>=', 20_000)
+        .where('day', '<=', 20_029);
+      expect(plan(q.compile()).join('\n')).toMatch(
+        /SEARCH access_daily USING PRIMARY KEY \(org_code=\? AND day>\? AND day<\?\)/,
+      );
+    }
+    const org: AuditScope = { kind: 'org', orgCode: '092134' };
+    const filter = { ...NO_FILTER, outcome: 'locked' };
+    for (const drive of ['scope', 'filter'] as const) {
+      const lines = plan(listEventsQuery(db, org, filter, { lo: 0, hi: 5_000_000 }, 10, drive).compile());
+      expectIndexedOrdered(lines, `org problems driven by ${drive}`);
+      expect(lines.join('\n')).toMatch(drive === 'scope' ? /USING PRIMARY KEY/ : /access_events_by_outcome/);
+    }
+  });
+});
+
+describe('the per-day rollup (0005_audit_daily)', () => {
+  it('counts every event once for the platform and once per scope it is in, by JST day and outcome', async () => {
+    const sqlite = p.server.runtime.database.sqlite;
+    await p.server.runtime.access.record({ action: 'test.rollup', outcome: 'rollup_probe', actor: null });
+    await p.server.runtime.access.record({
+      action: 'test.rollup',
+      outcome: 'rollup_probe',
+      actor: 'user:1',
+      orgCode: 'ROLLUP1',
+    });
+    const recount = sqlite
+      .prepare(
+        `SELECT '*' AS org_code, (at + 32400000) / 86400000 AS day, outcome, count(*) AS n FROM access_events GROUP BY 2, 3
+         UNION ALL
+         SELECT s.org_code, (e.at + 32400000) / 86400000, e.outcome, count(*) FROM access_scopes s
+           JOIN access_events e ON e.log_index = s.log_index GROUP BY 1, 2, 3
+         ORDER BY 1, 2, 3`,
+      )
+      .all();
+    const rollup = sqlite
+      .prepare('SELECT org_code, day, outcome, n FROM access_daily ORDER BY 1, 2, 3')
+      .all();
+    expect(rollup).toEqual(recount);
+    const today = jstDayNumber(Date.now());
+    const probe = sqlite
+      .prepare("SELECT org_code, n FROM access_daily WHERE outcome = 'rollup_probe' AND day = ? ORDER BY 1")
+      .all(today);
+    expect(probe).toEqual([
+      { org_code: '*', n: 2 },
+      { org_code: 'ROLLUP1', n: 1 },
+    ]);
   });
 });

@@ -213,6 +213,49 @@ describe('pages: full and htmx fragment', () => {
     expect(frag.body).toContain('最新チェックポイントの大きさ');
   });
 
+  it('/audit counts, from the per-day rollup, exactly the events of the viewer’s scope', async () => {
+    for (const [login, orgCode] of [
+      ['pa', null],
+      ['nasu-aud', '092134'],
+      ['tochigi-aud', '090000'],
+    ] as const) {
+      const page = await clients[login]!.get('/audit');
+      // Counted after the page: the page's own audit.query is in the log (and in the count) before it renders.
+      const expected =
+        orgCode === null
+          ? (await db().selectFrom('access_events').select('log_index').execute()).length
+          : (await scopeOf(orgCode)).length;
+      const total = /合計 ([\d,]+) 件）/.exec(page.body)?.[1];
+      expect(Number(total?.replaceAll(',', '')), login).toBe(expected);
+    }
+  });
+
+  it('/audit/events/:index checks a retained IP against the leaf’s net, and says nothing once it is cleared', async () => {
+    const [i] = await recordEvents(p, [
+      ev({ action: 'test.ip-check', actor: 'user:1', orgCode: '092134', ip: '198.51.100.7' }),
+    ]);
+    const ok = await clients.pa!.get(`/audit/events/${i}`);
+    expect(ok.body).toContain('保存されている IP アドレスから計算した HMAC は、リーフの net と一致します。');
+    const sqlite = p.server.runtime.database.sqlite;
+    const guard = (
+      sqlite
+        .prepare("SELECT sql FROM sqlite_master WHERE name = 'access_events_leaf_fields_frozen'")
+        .get() as { sql: string }
+    ).sql;
+    sqlite.exec('DROP TRIGGER access_events_leaf_fields_frozen');
+    try {
+      sqlite.prepare("UPDATE access_events SET ip = '198.51.100.8' WHERE log_index = ?").run(i);
+    } finally {
+      sqlite.exec(guard);
+    }
+    const changed = await clients.pa!.get(`/audit/events/${i}`);
+    expect(changed.body).toContain('保存されている IP アドレスがリーフの net と一致しません。');
+    sqlite.prepare('UPDATE access_events SET ip = NULL WHERE log_index = ?').run(i); // what retention does
+    const cleared = await clients.pa!.get(`/audit/events/${i}`);
+    expect(cleared.body).not.toContain('リーフの net と一致');
+    expect(cleared.body).toContain('保存期間を過ぎたため削除済み、または記録なし');
+  });
+
   it('/audit/events', async () => {
     const full = await clients.pa!.get('/audit/events');
     expect(full.status).toBe(200);
@@ -241,7 +284,8 @@ describe('pages: full and htmx fragment', () => {
     expect(full.body).toContain('203.0.113.5');
     expect(full.body).toContain('Mozilla/5.0 テスト');
     // three checks, all passing, in words
-    expect([...full.body.matchAll(/<strong class="audit-check__word">検証成功<\/strong>/g)]).toHaveLength(3);
+    // leaf = row, the retained IP = net, checkpoint signature, inclusion proof
+    expect([...full.body.matchAll(/<strong class="audit-check__word">検証成功<\/strong>/g)]).toHaveLength(4);
     expect(full.body).not.toContain('検証失敗');
     const frag = await clients.pa!.get(`/audit/events/${i}`, HTMX);
     expect(frag.body.startsWith('<div id="audit-event"')).toBe(true);

@@ -100,6 +100,13 @@ export const EventDetailBody: FC<{ d: EventDetail; isPlatform: boolean }> = ({ d
             ? 'ログのリーフは、上の記録（操作・操作者・日時・net・結果・保証契約番号）をそのまま表しています。'
             : 'ログのリーフが上の記録と一致しません。記録が書き換えられた可能性があります。'}
         </Check>
+        {d.ipMatchesNet === null ? null : (
+          <Check ok={d.ipMatchesNet}>
+            {d.ipMatchesNet
+              ? '保存されている IP アドレスから計算した HMAC は、リーフの net と一致します。'
+              : '保存されている IP アドレスがリーフの net と一致しません。IP アドレスが記録後に書き換えられた可能性があります。'}
+          </Check>
+        )}
         <Check ok={d.signatureOk}>
           {d.signatureOk
             ? `最新のチェックポイント（木の大きさ ${d.checkpoint.size}）の署名は、このログの検証鍵で正しく検証できました。`

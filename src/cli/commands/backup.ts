@@ -22,7 +22,18 @@ import { migrationStatus } from '../../platform/node/migrator.ts';
 import { openRuntime } from '../../platform/node/runtime.ts';
 import { openDatabase } from '../../platform/node/sqlite.ts';
 import { summaryLine, verifyLocalLogs } from '../verify-log.ts';
-import { CliError, type Command, dbFile, flag, oneLine, required, str } from './shared.ts';
+import {
+  CliError,
+  type Command,
+  commitExclusive,
+  dbFile,
+  flag,
+  oneLine,
+  openCliRuntime,
+  recordOperatorAction,
+  required,
+  str,
+} from './shared.ts';
 
 const KEYS_FORMAT = 'densho-keys/1';
 /** Only the files the key directory holds; anything else in a keys file is refused (no path tricks). */
@@ -66,7 +77,8 @@ export const backup: Command = {
   help: `Copies DENSHO_DATA_DIR/densho.db to FILE with SQLite's online backup (safe while the server runs) and the key
 directory to FILE.keys.json (mode 0600). Keep the two together: a database without the keys that signed its
 checkpoints cannot pass the startup self-check, and the keys are the only copy of the platform's identity.
-FILE.keys.json holds private keys and secrets — store it like one. Refuses to overwrite without --force.`,
+FILE.keys.json holds private keys and secrets — store it like one. Refuses to overwrite without --force.
+The backup is recorded in the access log (admin.backup, with the log sizes it holds) just after the copy.`,
   options: { to: { type: 'string' }, force: { type: 'boolean' } },
   async run(ctx) {
     const config = ctx.config();
@@ -117,6 +129,11 @@ FILE.keys.json holds private keys and secrets — store it like one. Refuses to 
       const logs = sizes.map((s) => `${s.log} ${s.size}`).join(', ') || 'no log yet';
       ctx.io.out(`backup: ${to} (${statSync(to).size} bytes; ${logs} entries)`);
       ctx.io.out(`keys:   ${keysTo} (0600 — private keys; keep it with the backup, and secret)`);
+      // Recorded after the copy (so the backup holds the log up to the sizes named here), server running or not.
+      await recordOperatorAction(ctx, 'backup', {
+        action: 'admin.backup',
+        detail: { to, bytes: statSync(to).size, logs: Object.fromEntries(sizes.map((s) => [s.log, s.size])) },
+      });
     } catch (e) {
       rmSync(tmp, { force: true });
       throw e;
@@ -166,7 +183,8 @@ export const restore: Command = {
 directory first: SQLite integrity_check, migrations known to this version, the startup self-check with the keys
 from FILE.keys.json (or --keys), and a full verify-log of both logs. Only then it replaces
 DENSHO_DATA_DIR/densho.db (atomic rename; the previous database is kept as densho.db.before-restore-<time>) and
-the key directory (previous one kept as keys.before-restore-<time>). On any failure nothing is changed.`,
+the key directory (previous one kept as keys.before-restore-<time>). On any failure nothing is changed.
+The restore is then recorded in the restored access log (admin.restore).`,
   options: { from: { type: 'string' }, keys: { type: 'string' } },
   async run(ctx) {
     const config = ctx.config();
@@ -234,6 +252,28 @@ the key directory (previous one kept as keys.before-restore-<time>). On any fail
       renameSync(join(staging, 'keys'), liveKeys);
       for (const s of summaries) ctx.io.out(summaryLine(s));
       ctx.io.out(`restored ${from} into ${config.dataDir}`);
+      // The restore is an operator action in the restored database's access log (we still hold the lock).
+      try {
+        const runtime = await openCliRuntime(config);
+        try {
+          await commitExclusive(runtime, {
+            writes: [],
+            action: 'admin.restore',
+            detail: {
+              from,
+              logs: Object.fromEntries(summaries.map((s) => [s.log, s.leaves])),
+              previous: existsSync(keptDb) ? keptDb : null,
+            },
+            done: '',
+          });
+        } finally {
+          await runtime.close();
+        }
+      } catch (e) {
+        ctx.io.err(
+          `densho: note: restored, but recording admin.restore in the access log failed (${oneLine((e as Error).message)}) — start the server to check the logs`,
+        );
+      }
       if (existsSync(keptDb)) ctx.io.out(`previous database kept as ${keptDb}`);
       if (existsSync(keptKeys)) ctx.io.out(`previous keys kept as ${keptKeys}`);
     } finally {

@@ -6,10 +6,12 @@ import { LockHeldError } from '../../platform/node/lockfile.ts';
 import { LogIntegrityError } from '../../services/trust-log.ts';
 import { backup, restore } from './backup.ts';
 import { demo } from './demo.ts';
+import { exportCommand, importCommand } from './export.ts';
 import { keysRotate } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { orgAdd } from './org.ts';
 import { keygen, push } from './push.ts';
+import { retentionApply } from './retention.ts';
 import { serve } from './serve.ts';
 import { CliError, type CliIo, type Command, configFrom, oneLine, UsageError } from './shared.ts';
 import { suretyKeyAdd, suretyKeyRevoke } from './surety-key.ts';
@@ -28,6 +30,9 @@ export const COMMANDS: Command[] = [
   keysRotate,
   backup,
   restore,
+  exportCommand,
+  importCommand,
+  retentionApply,
   verifyLog,
   verifyReceipt,
   push,
@@ -48,6 +53,7 @@ function overview(): string {
     '',
     'Every command reads the same environment as the server:',
     '  HOST (127.0.0.1)  PORT (8787)  DENSHO_DATA_DIR (./data)  DENSHO_ORIGIN (http://HOST:PORT)',
+    '  DENSHO_ACCESS_RETENTION_DAYS (180: days the clear IP and user agent of access events are kept)',
     '',
     'densho <command> --help shows the flags of one command. Exit status: 0 ok, 1 failed, 2 bad usage.',
     'On failure one line "densho: <reason — how to fix it>" goes to stderr (DENSHO_DEBUG=1 adds the stack trace).',

@@ -162,20 +162,23 @@ export interface AdminChange {
   detail: Record<string, unknown>;
   /** What to print on success. */
   done: string;
+  /** Default `ok`; e.g. `failed` for a backup that did not complete. */
+  outcome?: string;
 }
 
 /**
  * Commit a change and its `admin.*` access event in ONE transaction through the access log's TrustLog, so the
  * audit trail can't miss a change that happened (trust-log.md: the access log records admin actions).
- * The runtime must be the only writer of its logs (no server on the same data directory).
+ * A server may append to the same log meanwhile: TrustLog.append rebuilds the batch if it lost the race.
  */
 export async function commitWithRuntime(runtime: NodeRuntime, change: AdminChange): Promise<void> {
   const db = runtime.database.db;
   const net = runtime.access.net(null);
   const actor = operatorActor();
   const target = change.target ?? null;
+  const outcome = change.outcome ?? 'ok';
   const draft: LogEntryDraft<null> = {
-    leaf: (_index, at) => accessLeaf({ action: change.action, actor, at, net, outcome: 'ok', target }),
+    leaf: (_index, at) => accessLeaf({ action: change.action, actor, at, net, outcome, target }),
     finish: (ctx) => ({
       writes: [
         ...change.writes,
@@ -185,7 +188,7 @@ export async function commitWithRuntime(runtime: NodeRuntime, change: AdminChang
             log_index: ctx.index,
             at: ctx.timestamp,
             action: change.action,
-            outcome: 'ok',
+            outcome,
             actor,
             org_code: change.orgCode ?? null,
             target,
@@ -207,10 +210,53 @@ export async function commitWithRuntime(runtime: NodeRuntime, change: AdminChang
   }
 }
 
+/** The runtime of a log-writing CLI command: atomic writes on the main connection (see commitExclusive). */
+export function openCliRuntime(config: Config): Promise<NodeRuntime> {
+  return openRuntime(config, { writer: 'inline' });
+}
+
 /**
- * The CLI path for operator changes. With the data directory free, it takes the lock, opens the runtime and commits
- * the change with its access event. While a server holds the lock, the server is the access log's only writer (its
- * in-memory tree edge would go stale if we appended), so the change is committed alone and a note says so.
+ * commitWithRuntime while holding SQLite's write lock (BEGIN IMMEDIATE on the CLI runtime's one connection): no other
+ * process can commit in between, so the log state re-read inside is current and the append cannot lose the race.
+ * Optimistic retries alone starve a CLI beside a busy server (its commits land back to back, each one invalidating the
+ * CLI's slower rebuild); here the server waits instead, for the few milliseconds of one batch (its busy timeout is
+ * 5 s), and adopts our entry at its next append. The change is durable when COMMIT returns; the runtime's in-memory
+ * tree may run ahead of a failed COMMIT, so the caller closes the runtime afterwards (every CLI command does).
+ * Needs a runtime from openCliRuntime: a write through the server's writer thread could not join this transaction.
+ */
+export async function commitExclusive(runtime: NodeRuntime, change: AdminChange): Promise<void> {
+  const sqlite = runtime.database.sqlite;
+  sqlite.exec('BEGIN IMMEDIATE');
+  try {
+    await runtime.logs.access.refresh();
+    await commitWithRuntime(runtime, change); // its atomic write nests as a savepoint of this transaction
+    sqlite.exec('COMMIT');
+  } catch (err) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+/** Commands that replace or restructure the database: a log writer must not run beside them. */
+const EXCLUSIVE_PURPOSES = ['restore', 'migrate'];
+
+/**
+ * Take the data directory for a log-writing CLI command. Beside a running server (or another CLI writer) it goes
+ * ahead without the lock: appends from two processes are safe (TrustLog's optimistic concurrency). Beside
+ * `restore` or `migrate` it refuses. When the lock was free it is held, so `restore` refuses meanwhile.
+ */
+export function takeForWriting(config: Config, purpose: string): { release(): void } {
+  try {
+    return acquireLock(config.dataDir, purpose);
+  } catch (err) {
+    if (!(err instanceof LockHeldError) || EXCLUSIVE_PURPOSES.includes(err.holder.purpose)) throw err;
+    return { release() {} };
+  }
+}
+
+/**
+ * The CLI path for operator changes: the change and its `admin.*` access event commit in one transaction, whether
+ * or not a server runs on the data directory (the server adopts the new tree at its next append).
  */
 export async function applyAdminChange(
   ctx: CommandContext,
@@ -219,32 +265,42 @@ export async function applyAdminChange(
 ): Promise<void> {
   const config = ctx.config();
   assertDatabaseReady(config);
-  let lock: ReturnType<typeof acquireLock>;
+  const lock = takeForWriting(config, purpose);
   try {
-    lock = acquireLock(config.dataDir, purpose);
-  } catch (err) {
-    if (!(err instanceof LockHeldError) || !['serve', 'demo'].includes(err.holder.purpose)) throw err;
-    const change = await withDatabase(config, async (opened) => {
-      const c = await prepare(opened);
-      try {
-        await opened.atomic.run(c.writes);
-      } catch (e) {
-        throw translateConstraint(e);
-      }
-      return c;
-    });
-    ctx.io.out(change.done);
-    ctx.io.err(
-      `densho: note: a server (pid ${err.holder.pid}) is running on this data directory and is the access log's only writer, so this change is in the database but not in the access log — make such changes with the server stopped to have them logged`,
-    );
-    return;
-  }
-  try {
-    const runtime = await openRuntime(config);
+    const runtime = await openCliRuntime(config);
     try {
       const change = await prepare(runtime.database);
-      await commitWithRuntime(runtime, change);
+      await commitExclusive(runtime, change);
       ctx.io.out(change.done);
+    } finally {
+      await runtime.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Record an operator action that changes no rows (backup, key rotation) as an `admin.*` access event. Skipped with
+ * a note when the database is not ready (no database, or unapplied migrations — opening the runtime would migrate).
+ */
+export async function recordOperatorAction(
+  ctx: CommandContext,
+  purpose: string,
+  event: { action: string; outcome?: string; detail: Record<string, unknown> },
+): Promise<void> {
+  const config = ctx.config();
+  try {
+    assertDatabaseReady(config);
+  } catch (e) {
+    ctx.io.err(`densho: note: ${event.action} is not in the access log: ${(e as Error).message}`);
+    return;
+  }
+  const lock = takeForWriting(config, purpose);
+  try {
+    const runtime = await openCliRuntime(config);
+    try {
+      await commitExclusive(runtime, { writes: [], done: '', ...event });
     } finally {
       await runtime.close();
     }

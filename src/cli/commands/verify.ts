@@ -6,6 +6,7 @@ import { bytesEqual, fromBase64 } from '../../domain/bytes.ts';
 import { openCheckpoint, parseVkey } from '../../domain/checkpoint.ts';
 import { verifyConsistency } from '../../domain/merkle.ts';
 import { type ReceiptDocument, verifyReceiptDocument } from '../../services/receipts.ts';
+import { type AuditorSession, AuditorSignInError, signInAsAuditor } from '../auditor-session.ts';
 import {
   LogVerificationError,
   summaryLine,
@@ -14,7 +15,7 @@ import {
   verifyRemoteLog,
 } from '../verify-log.ts';
 import { originFrom } from './push.ts';
-import { CliError, type Command, str } from './shared.ts';
+import { CliError, type CliIo, type Command, str } from './shared.ts';
 
 function readVkeyFile(path: string): string {
   let text: string;
@@ -44,7 +45,7 @@ function asCliError(e: unknown): unknown {
 export const verifyLog: Command = {
   name: 'verify-log',
   summary: 'recompute both logs and check every leaf, tile, root and checkpoint',
-  usage: 'densho verify-log [--url ORIGIN [--vkey VKEY_FILE]]',
+  usage: 'densho verify-log [--url ORIGIN [--vkey VKEY_FILE] [--login AUDITOR [--access-vkey VKEY_FILE]]]',
   help: `Local (default): opens DENSHO_DATA_DIR/densho.db read-only and, for the certs and access logs, recomputes every
 leaf hash and the tree, and checks every stored tile, every checkpoint (root and Ed25519 signature by the key in
 DENSHO_DATA_DIR/keys), that timestamps never decrease, and that each certificate_events / access_events row says
@@ -55,29 +56,92 @@ Prints one line per log, or exits 1 with the first finding, e.g. "certs: leaf 41
 Remote (--url ORIGIN): for auditors, using only the public C2SP endpoints of that origin: the current
 checkpoint and every older one (/log/certs/checkpoints), all entry bundles and hash tiles; recomputes every
 leaf hash, tile and root and checks a sample of the server's consistency proofs. Without --vkey the verifier key
-is fetched from the same origin (trust on first use — a warning says so); pin it with --vkey FILE.`,
-  options: { url: { type: 'string' }, vkey: { type: 'string' } },
+is fetched from the same origin (trust on first use — a warning says so); pin it with --vkey FILE.
+The access log too, with a platform auditor's login (--login, or DENSHO_AUDITOR_LOGIN): the command signs in like
+the auditor's browser (password from DENSHO_AUDITOR_PASSWORD, else asked without echo at a terminal; sent only over
+https, or plain http to a loopback address), checks /audit/log/access/… the same way (pin its key with
+--access-vkey FILE, the text of /audit/log/access/vkey), and signs out. The sign-in and every read are access events.
+Without a login only the certificate log is checked, and a note says so.`,
+  options: {
+    url: { type: 'string' },
+    vkey: { type: 'string' },
+    login: { type: 'string' },
+    'access-vkey': { type: 'string' },
+  },
   async run(ctx) {
     const url = str(ctx.values, 'url');
     const vkeyPath = str(ctx.values, 'vkey');
+    const accessVkeyPath = str(ctx.values, 'access-vkey');
+    const login = str(ctx.values, 'login') ?? emptyToUndefined(ctx.io.env.DENSHO_AUDITOR_LOGIN);
     try {
       if (url === undefined) {
-        if (vkeyPath) throw new CliError('--vkey is for --url; a local check uses the key directory');
+        if (vkeyPath || accessVkeyPath || str(ctx.values, 'login') !== undefined)
+          throw new CliError(
+            '--vkey, --access-vkey and --login are for --url; a local check uses the key directory',
+          );
         await verifyLocalLogs({ dataDir: ctx.config().dataDir, onLog: (s) => ctx.io.out(summaryLine(s)) });
         return;
       }
       const origin = originFrom(url, url);
+      const onLine = (line: string) => ctx.io.err(`densho: ${line}`);
+      // Read the key files before any network traffic, so a typo fails fast.
+      const accessVkey = accessVkeyPath ? readVkeyFile(accessVkeyPath) : undefined;
       const summary = await verifyRemoteLog({
         url: origin,
         ...(vkeyPath ? { vkey: readVkeyFile(vkeyPath) } : {}),
-        onLine: (line) => ctx.io.err(`densho: ${line}`),
+        onLine,
       });
       ctx.io.out(summaryLine(summary));
+      if (login === undefined) {
+        if (accessVkey)
+          throw new CliError('--access-vkey needs --login (a platform auditor) to read the access log');
+        ctx.io.err(
+          "densho: note: the access log was not checked — it is readable by the platform's auditors only; add --login AUDITOR (password in DENSHO_AUDITOR_PASSWORD)",
+        );
+        return;
+      }
+      const password = await auditorPassword(ctx.io, login);
+      let session: AuditorSession;
+      try {
+        session = await signInAsAuditor(origin, login, password);
+      } catch (e) {
+        if (e instanceof AuditorSignInError) throw new CliError(e.message);
+        throw e;
+      }
+      try {
+        const access = await verifyRemoteLog({
+          url: origin,
+          log: 'access',
+          headers: session.headers,
+          ...(accessVkey ? { vkey: accessVkey } : {}),
+          onLine,
+        });
+        ctx.io.out(summaryLine(access));
+      } finally {
+        await session.close();
+      }
     } catch (e) {
       throw asCliError(e);
     }
   },
 };
+
+function emptyToUndefined(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+/** DENSHO_AUDITOR_PASSWORD, else typed without echo at a terminal; never a flag (it would show in `ps`). */
+async function auditorPassword(io: CliIo, login: string): Promise<string> {
+  const fromEnv = io.env.DENSHO_AUDITOR_PASSWORD;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const typed = await io.promptSecret(`password for ${login}: `);
+  if (typed === null || typed === '') {
+    throw new CliError(
+      `no password for ${login} — set DENSHO_AUDITOR_PASSWORD, or run the command at a terminal to type it`,
+    );
+  }
+  return typed;
+}
 
 function readReceipt(path: string): ReceiptDocument {
   let doc: unknown;

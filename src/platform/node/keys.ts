@@ -98,6 +98,38 @@ export async function rotateReceiptKey(dataDir: string): Promise<string> {
   return jwk.kid;
 }
 
+/**
+ * Write a whole key set into a NEW key directory (`densho import`: keys that arrived as Workers secret values).
+ * Refuses a directory that already holds keys: overwriting the note key would orphan every checkpoint it signed.
+ * Earlier receipt keys may be public halves only; `created` keeps their newest-first order.
+ */
+export function writeKeyDirectory(dataDir: string, keys: PlatformKeys): void {
+  const dir = keyDir(dataDir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  if (existsSync(join(dir, 'note.jwk'))) {
+    throw new Error(`${dir} already holds keys — import into an empty DENSHO_DATA_DIR`);
+  }
+  const now = Date.now();
+  const earlier = keys.receiptPublic.filter((k) => k.kid !== keys.receipt.kid);
+  earlier.forEach((k, i) => {
+    writeSecretFile(join(dir, `receipt-${k.kid}.jwk`), JSON.stringify({ ...k, created: now - 1 - i }));
+  });
+  writeSecretFile(
+    join(dir, `receipt-${keys.receipt.kid}.jwk`),
+    JSON.stringify({ ...keys.receipt, created: now }),
+  );
+  writeSecretFile(join(dir, 'receipt-current'), keys.receipt.kid);
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+  const s = keys.secrets;
+  writeSecretFile(
+    join(dir, 'secrets.json'),
+    JSON.stringify({ authKey: b64(s.authKey), net: b64(s.net), session: b64(s.session) }),
+  );
+  // The note key last: its presence is what marks the directory as complete.
+  writeSecretFile(join(dir, 'note.jwk'), JSON.stringify(keys.note));
+}
+
 function stripMeta(jwk: Jwk & { created?: number }): Jwk {
   const { created: _c, ...rest } = jwk;
   return rest;

@@ -1,5 +1,6 @@
 // Data-directory lock: a pid file taken by `densho serve` / `densho demo` (and briefly by commands that write the
-// logs or replace the database) so that `restore` and the CLI's log writers refuse while a server runs.
+// logs or replace the database) so that `restore` and `migrate` refuse while a server runs. CLI log writers go
+// ahead beside a server (appends from two processes are safe: TrustLog) but not beside `restore`/`migrate`.
 // Trusts the pid in the file only as far as "is that process alive": a lock of a dead pid is stale and taken over.
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';

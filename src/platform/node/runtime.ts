@@ -42,6 +42,12 @@ export interface NodeRuntime {
 export interface RuntimeOptions {
   clock?: Clock;
   sequencer?: { maxPending?: number; maxBatch?: number; maxDelayMs?: number };
+  /**
+   * Where atomic writes run: 'thread' (default, the server) or 'inline' on the main connection — for the operator
+   * CLI, which holds SQLite's write lock across its reads and its append (cli/commands/shared.ts commitExclusive),
+   * something a write on another connection could never join.
+   */
+  writer?: 'thread' | 'inline';
 }
 
 export function databaseFile(dataDir: string): string {
@@ -61,8 +67,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     // Atomic writes (both logs' batches with their domain rows) run on a writer thread with its own connection:
     // the inserts and the COMMIT's fsync no longer stall HTTP on the main thread. Reads stay on the main
     // connection (WAL: a commit is visible to the next read once the writer answers).
-    const atomic = new ThreadedAtomicWriter(file, FALLBACK_AUTOCHECKPOINT_PAGES);
-    writer = atomic;
+    if (options.writer !== 'inline') writer = new ThreadedAtomicWriter(file, FALLBACK_AUTOCHECKPOINT_PAGES);
+    const atomic = writer ?? database.atomic;
     atomic.onCommit = checkpointer.noteCommit;
     const keys = await loadOrCreateKeys(config.dataDir);
     const notePublicKey = ed25519PublicBytes(keys.note);

@@ -1,0 +1,148 @@
+// The single writer of both trust logs on Workers: one Durable Object (one instance, addressed by a fixed name)
+// owns the TrustLog writers, CertificateIngest's and AccessLog's group committers, and writes every batch as ONE
+// D1 batch() (D1 has no interactive transactions). trust-log.md's contract holds exactly as on Node: the object is
+// the only appender, so indices are contiguous and timestamps non-decreasing; each batch carries its signed
+// checkpoint; an RPC answers only after its batch's batch() resolved (durable).
+//
+// Crash reasoning: the object can be evicted or restarted at any moment. Before batch() resolves nothing was
+// written (D1 rolls the batch back) and no caller was answered; after it, everything is stored. A new instance
+// reopens both logs from D1 with the same startup self-check as Node (TrustLog.open) before taking any append.
+import { DurableObject } from 'cloudflare:workers';
+import { CompiledQuery } from 'kysely';
+import { loadConfig, logOrigin } from '../../config.ts';
+import { type NoteSigner, noteKeyId } from '../../domain/checkpoint.ts';
+import { type AccessEventInput, AccessLog, type RecordedAccess } from '../../services/access-log.ts';
+import { CertificateIngest, type IngestOutcome, type IngestRequest } from '../../services/ingest-event.ts';
+import { ed25519PublicBytes } from '../../services/platform-keys.ts';
+import { platformKeysFromSecrets } from '../../services/platform-secrets.ts';
+import { ReceiptSigner } from '../../services/receipts.ts';
+import { SequencerFullError } from '../../services/sequencer.ts';
+import { ClockBehindError, TrustLog } from '../../services/trust-log.ts';
+import { systemClock } from '../ports.ts';
+import { D1AtomicWriter, d1Kysely } from './d1.ts';
+import type { WorkerEnv } from './env.ts';
+import { webCryptoEd25519Signer } from './signing.ts';
+
+/** The one instance's name: both logs share one writer, as they share one database. */
+export const SEQUENCER_NAME = 'densho-logs';
+
+/**
+ * Group-commit sizes on D1. A statement binds at most 100 parameters, and the ingest batch reads its contracts,
+ * event ids and orderer codes with one IN (…) each (n + 2 parameters), so an ingest batch stays below 98 events.
+ */
+export const WORKERS_SEQUENCER = {
+  ingest: { maxPending: 4096, maxBatch: 96, maxDelayMs: 0 },
+  access: { maxPending: 8192, maxBatch: 128, maxDelayMs: 0 },
+} as const;
+
+/** A compiled query as it crosses the RPC boundary: only what D1 binds (Kysely's node tree stays behind). */
+export interface WireQuery {
+  sql: string;
+  parameters: unknown[];
+}
+
+export type WireAccessEvent = Omit<AccessEventInput, 'writes'> & { writes?: WireQuery[] };
+
+/**
+ * Outcomes travel as values and the caller rethrows its own error classes (an exception thrown out of an RPC method
+ * would lose its class and be reported by workerd as uncaught). `failed`: the batch rolled back, nothing was stored.
+ */
+export type Sequenced<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'busy'; retryAfterSeconds: number }
+  | { kind: 'clock-behind'; message: string }
+  | { kind: 'failed'; message: string };
+
+interface Writers {
+  logs: { certs: TrustLog; access: TrustLog };
+  ingest: CertificateIngest;
+  access: AccessLog;
+}
+
+export class LogSequencer extends DurableObject<WorkerEnv> {
+  private writers: Promise<Writers> | null = null;
+
+  /** Open (or create) both logs once per instance; a failed open is retried by the next call. */
+  private open(): Promise<Writers> {
+    this.writers ??= openWriters(this.env).catch((err: unknown) => {
+      this.writers = null;
+      throw err;
+    });
+    return this.writers;
+  }
+
+  /** Both logs exist and passed the self-check; returns their sizes. The fetch isolate calls this before reading. */
+  async ready(): Promise<{ certs: number; access: number }> {
+    const w = await this.open();
+    return { certs: w.logs.certs.size, access: w.logs.access.size };
+  }
+
+  async ingest(req: IngestRequest): Promise<Sequenced<IngestOutcome>> {
+    const w = await this.open();
+    return sequenced(() => w.ingest.submit(req));
+  }
+
+  async record(event: WireAccessEvent): Promise<Sequenced<RecordedAccess>> {
+    const w = await this.open();
+    const { writes, ...rest } = event;
+    const input: AccessEventInput = writes
+      ? { ...rest, writes: writes.map((q) => CompiledQuery.raw(q.sql, q.parameters)) }
+      : rest;
+    return sequenced(() => w.access.record(input));
+  }
+}
+
+async function sequenced<T>(run: () => Promise<T>): Promise<Sequenced<T>> {
+  try {
+    return { kind: 'ok', value: await run() };
+  } catch (err) {
+    if (err instanceof SequencerFullError) return { kind: 'busy', retryAfterSeconds: err.retryAfterSeconds };
+    if (err instanceof ClockBehindError) return { kind: 'clock-behind', message: err.message };
+    return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+async function openWriters(env: WorkerEnv): Promise<Writers> {
+  const config = loadConfig({ DENSHO_ORIGIN: env.DENSHO_ORIGIN });
+  const keys = platformKeysFromSecrets(env);
+  const db = d1Kysely(env.DB);
+  const atomic = new D1AtomicWriter(env.DB);
+  const notePublicKey = ed25519PublicBytes(keys.note);
+  const noteSign = webCryptoEd25519Signer(keys.note);
+  const openLog = async (name: 'certs' | 'access'): Promise<TrustLog> => {
+    const stored = await db
+      .selectFrom('logs')
+      .select('origin')
+      .where('name', '=', name)
+      .executeTakeFirst()
+      .catch((err: unknown) => {
+        throw new Error(
+          `cannot read the logs table (${(err as Error).message}); apply the migrations first: ` +
+            '`npm run cf:migrate` (local) or `npx wrangler d1 migrations apply densho --remote`',
+        );
+      });
+    const origin = logOrigin(config.origin, name);
+    const signerName = stored?.origin ?? origin;
+    const noteSigner: NoteSigner = {
+      name: signerName,
+      keyId: noteKeyId(signerName, notePublicKey),
+      sign: noteSign,
+    };
+    return TrustLog.open({ db, atomic, clock: systemClock, name, origin, noteSigner, notePublicKey });
+  };
+  const logs = { certs: await openLog('certs'), access: await openLog('access') };
+  const ingest = new CertificateIngest({
+    db,
+    log: logs.certs,
+    receiptSigner: ReceiptSigner.fromRawSigner(keys.receipt.kid, webCryptoEd25519Signer(keys.receipt)),
+    authKeySecret: keys.secrets.authKey,
+    sequencer: WORKERS_SEQUENCER.ingest,
+  });
+  const access = new AccessLog({
+    db,
+    log: logs.access,
+    netSecret: keys.secrets.net,
+    sequencer: WORKERS_SEQUENCER.access,
+  });
+  return { logs, ingest, access };
+}
