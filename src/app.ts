@@ -14,6 +14,7 @@ import { logRoutes } from './routes/log.ts';
 import { problem } from './routes/problem.ts';
 import { isMachinePath, webRoutes } from './routes/web.tsx';
 import type { AccessLog } from './services/access-log.ts';
+import type { IntegrityJobsPort } from './services/audit-integrity.ts';
 import type { CertificateIngest } from './services/ingest-event.ts';
 import type { PlatformKeys } from './services/platform-keys.ts';
 import type { Sessions } from './services/sessions.ts';
@@ -32,6 +33,8 @@ export interface AppDeps {
   ingest: Pick<CertificateIngest, 'submit'>;
   /** Access events: AccessLog on Node; on Workers a forwarder to the LogSequencer Durable Object. */
   access: Pick<AccessLog, 'record'>;
+  /** Full recompute jobs: in the server's memory on Node; on Workers in the LogSequencer Durable Object. */
+  integrity: IntegrityJobsPort;
   /** Web sign-in sessions (services/sessions.ts). */
   sessions: Sessions;
   /** DB-backed failure counters for login and 保証確認 (services/throttle.ts). */

@@ -42,7 +42,6 @@ import { type ExportFormat, exportAuditEvents } from '../services/audit-export.t
 import {
   type CheckpointCheck,
   checkEarlierCheckpoint,
-  IntegrityJobs,
   LOG_NAMES,
   type LogName,
   noteFromFile,
@@ -65,7 +64,7 @@ const platformOnly: MiddlewareHandler<WebEnv> = async function platformOnly(c, n
 
 export function auditRoutes(deps: AppDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
-  const jobs = new IntegrityJobs(deps);
+  const jobs = deps.integrity;
   // '/audit/*' also matches '/audit' itself.
   app.use('/audit/*', requireUser(AUDIT_ROLES));
 
@@ -225,7 +224,7 @@ export function auditRoutes(deps: AppDeps): Hono<WebEnv> {
     const user = currentUser(c);
     const body = {
       checkpoints: await checkpointViews(),
-      jobs: jobs.latest(),
+      jobs: await jobs.latest(),
       canRecompute: isPlatformAuditor(user),
       result,
       error,
@@ -318,7 +317,7 @@ export function auditRoutes(deps: AppDeps): Hono<WebEnv> {
   });
 
   app.get('/audit/integrity/jobs/:id', async (c) => {
-    const job = jobs.get(c.req.param('id'));
+    const job = await jobs.get(c.req.param('id'));
     if (!job) return errorResponse(c, 404);
     const user = currentUser(c);
     return render(c, {

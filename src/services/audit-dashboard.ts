@@ -20,7 +20,7 @@ import {
   recordAudit,
   withActorLabels,
 } from './audit-events.ts';
-import type { IntegrityJob, IntegrityJobs } from './audit-integrity.ts';
+import type { IntegrityJob, IntegrityJobsPort } from './audit-integrity.ts';
 import type { SessionUser } from './sessions.ts';
 
 export const PERIODS = [7, 30, 90] as const;
@@ -96,9 +96,9 @@ async function recentProblems(
   return withActorLabels(deps, rows);
 }
 
-async function logStatuses(deps: AuditDeps, jobs: IntegrityJobs): Promise<LogStatus[]> {
+async function logStatuses(deps: AuditDeps, jobs: IntegrityJobsPort): Promise<LogStatus[]> {
   const times = await latestCheckpointTimes(deps.db);
-  const running = jobs.latest();
+  const running = await jobs.latest();
   const results = await latestOfAction(deps.db, 'audit.integrity', 200);
   const out: LogStatus[] = [];
   for (const log of ['certs', 'access'] as const) {
@@ -125,7 +125,7 @@ async function logStatuses(deps: AuditDeps, jobs: IntegrityJobs): Promise<LogSta
       size: deps.logs[log].size,
       checkpointAt: times.get(log) ?? null,
       lastRecompute,
-      job: running.get(log) ?? null,
+      job: running[log] ?? null,
     });
   }
   return out;
@@ -133,7 +133,7 @@ async function logStatuses(deps: AuditDeps, jobs: IntegrityJobs): Promise<LogSta
 
 export async function auditDashboard(
   deps: AuditDeps,
-  input: { user: SessionUser; period: Period; jobs: IntegrityJobs; meta: RequestMeta },
+  input: { user: SessionUser; period: Period; jobs: IntegrityJobsPort; meta: RequestMeta },
 ): Promise<Dashboard> {
   const scope = auditScope(input.user);
   await recordAudit(deps, input.user, input.meta, {

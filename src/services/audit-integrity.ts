@@ -418,11 +418,43 @@ export interface IntegrityJobsDeps {
 
 type RequestMeta = { ip: string | null; userAgent: string | null; requestId: string | null };
 
+/** Who starts a recompute: recorded as the actor of its `audit.integrity` events. Plain data (crosses RPC). */
+export interface IntegrityStarter {
+  actor: string;
+  orgCode: string;
+  meta: RequestMeta;
+}
+
+export interface IntegrityStart {
+  kind: 'started' | 'already-running';
+  job: IntegrityJob;
+}
+
+/** The newest job of each log, as plain data (a Map does not travel as a plain object over RPC). */
+export type LatestJobs = Partial<Record<LogName, IntegrityJob>>;
+
+/**
+ * What the console needs from the recompute jobs, async so it can live elsewhere: on Node the server's own
+ * IntegrityJobs (one process sees every request); on Workers the LogSequencer Durable Object, the one instance
+ * every fetch isolate reaches, which runs the jobs beyond the request that started them.
+ */
+export interface IntegrityJobsPort {
+  start(log: LogName, who: IntegrityStarter): Promise<IntegrityStart>;
+  get(id: string): Promise<IntegrityJob | null>;
+  latest(): Promise<LatestJobs>;
+}
+
 const KEEP_JOBS = 50;
 
 export class IntegrityJobs {
   private readonly jobs = new Map<string, IntegrityJob>();
   private readonly running = new Map<LogName, Promise<void>>();
+  /**
+   * Starts still recording their `started` event. That write awaits I/O, so a second start of the same log can
+   * arrive meanwhile (concurrent requests on Node, interleaved RPC calls in the Durable Object): it joins this one
+   * instead of starting a second job.
+   */
+  private readonly starting = new Map<LogName, Promise<IntegrityStart>>();
 
   constructor(
     private readonly deps: IntegrityJobsDeps,
@@ -444,12 +476,22 @@ export class IntegrityJobs {
    * Start a recompute of `log` unless one is running (then that one is returned). The start is recorded in the
    * access log (durably) before the job runs; the result is recorded when it ends.
    */
-  async start(
-    log: LogName,
-    who: { actor: string; orgCode: string; meta: RequestMeta },
-  ): Promise<{ kind: 'started' | 'already-running'; job: IntegrityJob }> {
+  async start(log: LogName, who: IntegrityStarter): Promise<IntegrityStart> {
     const current = [...this.jobs.values()].find((j) => j.log === log && j.status === 'running');
     if (current) return { kind: 'already-running', job: current };
+    const pending = this.starting.get(log);
+    if (pending) return { kind: 'already-running', job: (await pending).job };
+    const begun = this.begin(log, who);
+    this.starting.set(log, begun);
+    try {
+      return await begun;
+    } finally {
+      // By now the job is in `jobs` as running (begin adds it before resolving), so the check above sees it.
+      this.starting.delete(log);
+    }
+  }
+
+  private async begin(log: LogName, who: IntegrityStarter): Promise<IntegrityStart> {
     const id = crypto.randomUUID();
     const trustLog = this.deps.logs[log];
     const job: IntegrityJob = {
@@ -513,10 +555,24 @@ export class IntegrityJobs {
     return { kind: 'started', job };
   }
 
-  /** Wait for every running job (tests and shutdown). */
+  /** Wait for every running job (tests, shutdown, and the Durable Object keeping itself alive while jobs run). */
   async settle(): Promise<void> {
     await Promise.all(this.running.values());
   }
+}
+
+/** The newest job of each log as plain data (see LatestJobs). */
+export function latestJobs(jobs: IntegrityJobs): LatestJobs {
+  return Object.fromEntries(jobs.latest()) as LatestJobs;
+}
+
+/** The port over jobs held in this process's memory (Node: one server process answers every request). */
+export function inMemoryIntegrityJobs(jobs: IntegrityJobs): IntegrityJobsPort {
+  return {
+    start: (log, who) => jobs.start(log, who),
+    get: async (id) => jobs.get(id) ?? null,
+    latest: async () => latestJobs(jobs),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -30,7 +30,11 @@ export interface Seeded {
   sign(payload: unknown): Promise<string>;
   clerk: { id: number; login: string };
   auditor: { id: number; login: string };
+  /** An auditor of the platform organisation: the only one who may start a full recompute. */
+  platformAuditor: { id: number; login: string };
 }
+
+const PLATFORM = { code: 'densho', name: '電証 運営' };
 
 /** Organisations, a surety with a fresh Ed25519 key, a clerk and an auditor — through the repos, like the CLI. */
 export async function seed(db: Kysely<Database>): Promise<Seeded> {
@@ -64,10 +68,26 @@ export async function seed(db: Kysely<Database>): Promise<Seeded> {
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
   await insertSuretyKey(db, { kid, suretyId, publicJwk: JSON.stringify(jwk), alg: 'EdDSA', now });
+  let platform = await db
+    .selectFrom('organisations')
+    .select('id')
+    .where('kind', '=', 'platform')
+    .where('code', '=', PLATFORM.code)
+    .executeTakeFirst();
+  if (!platform) {
+    const id = await insertOrganisation(db, {
+      kind: 'platform',
+      ...PLATFORM,
+      acceptsEsurety: false,
+      acceptsSince: null,
+      now,
+    });
+    platform = { id };
+  }
   const passwordHash = await hashPassword(PASSWORD); // scrypt: node:crypto on Node, nodejs_compat on workerd
-  const user = async (role: 'clerk' | 'auditor') => {
-    const login = `${role}-${tag}`;
-    const id = await insertUser(db, { orgId: orderer.id, login, passwordHash, role, displayName: null, now });
+  const user = async (role: 'clerk' | 'auditor', orgId = orderer.id, prefix: string = role) => {
+    const login = `${prefix}-${tag}`;
+    const id = await insertUser(db, { orgId, login, passwordHash, role, displayName: null, now });
     return { id, login };
   };
   return {
@@ -77,6 +97,7 @@ export async function seed(db: Kysely<Database>): Promise<Seeded> {
         .sign(privateKey),
     clerk: await user('clerk'),
     auditor: await user('auditor'),
+    platformAuditor: await user('auditor', platform.id, 'platform-auditor'),
   };
 }
 
@@ -310,6 +331,48 @@ export function platformBehaviour(runtime: string, start: () => Promise<Platform
       const html = await events.text();
       expect(html).toContain('アクセスログ');
       expect(html).toContain('certificate.verify');
+    });
+
+    it('runs a full recompute started by a platform auditor to its end, seen from other sessions', async () => {
+      await issue(); // the certs log is not empty
+      const starter = new Browser(h);
+      await starter.login(s.platformAuditor.login);
+      const res = await starter.post('/audit/integrity/recompute', { log: 'certs' }, '/audit/integrity');
+      expect(res.status).toBe(303);
+      const location = res.headers.get('location') ?? '';
+      expect(location).toMatch(/^\/audit\/integrity\/jobs\/[0-9a-f-]{36}$/);
+      const jobId = location.slice(location.lastIndexOf('/') + 1);
+      // Polled from another sign-in, so nothing of the starting request or session is involved (on Workers the
+      // job lives in the sequencer, not in the isolate that started it).
+      const watcher = new Browser(h);
+      await watcher.login(s.platformAuditor.login);
+      let html = '';
+      for (let polls = 0; ; polls++) {
+        const page = await watcher.get(location);
+        expect(page.status).toBe(200);
+        html = await page.text();
+        if (!html.includes('hx-trigger="every 1s"')) break;
+        expect(polls).toBeLessThan(300);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(html).toContain('の木をリーフから計算し直し');
+      expect(html).not.toContain('改ざんまたは破損');
+      expect(html).not.toContain('検証を完了できませんでした');
+      // The start was recorded before the job ran, the result when it ended; both by the starting auditor.
+      const events = await h.db
+        .selectFrom('access_events')
+        .select(['outcome', 'actor', 'detail'])
+        .where('action', '=', 'audit.integrity')
+        .orderBy('log_index')
+        .execute();
+      const mine = events.filter((e) => (JSON.parse(e.detail ?? '{}') as { job?: string }).job === jobId);
+      expect(mine.map((e) => e.outcome)).toEqual(['started', 'ok']);
+      for (const e of mine) expect(e.actor).toBe(`user:${s.platformAuditor.id}`);
+      expect(JSON.parse(mine[1]!.detail ?? '{}')).toMatchObject({
+        check: 'recompute',
+        log: 'certs',
+        finding: null,
+      });
     });
 
     it('serves the log API: a signed checkpoint, tiles, inclusion and consistency proofs that verify', async () => {

@@ -1,6 +1,6 @@
 // Workers-only behaviour: the D1 adapter (BLOBs as Uint8Array, INSERTs split under D1's 100-parameter limit, one
-// atomic batch()), the LogSequencer Durable Object as the single writer under concurrent RPC calls, and failure
-// counters that live in D1 (so every isolate sees them).
+// atomic batch()), the LogSequencer Durable Object as the single writer under concurrent RPC calls, failure
+// counters that live in D1 (so every isolate sees them), and the recompute jobs the object runs for every isolate.
 import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { openCheckpoint, vkeyText } from '../../src/domain/checkpoint.ts';
@@ -100,6 +100,43 @@ describe('LogSequencer Durable Object', () => {
     expect(r.kind).toBe('ok');
     const row = await env.DB.prepare('SELECT k FROM t_grant').first<{ k: string }>();
     expect(row?.k).toBe('granted');
+  });
+
+  it('runs one recompute per log however many starts arrive at once, to its end after the calls returned', async () => {
+    const who = {
+      actor: 'test:recompute',
+      orgCode: 'densho',
+      meta: { ip: null, userAgent: null, requestId: null },
+    };
+    // Concurrent RPC calls interleave while the first one commits its `started` event: they must join that job.
+    const starts = await Promise.all(
+      Array.from({ length: 4 }, () => sequencerStub(env).integrityStart('access', who)),
+    );
+    const jobs = starts.map((r) => {
+      if (r.kind !== 'ok') throw new Error(`integrityStart: ${JSON.stringify(r)}`);
+      return r.value;
+    });
+    expect(jobs.filter((j) => j.kind === 'started')).toHaveLength(1);
+    expect(new Set(jobs.map((j) => j.job.id)).size).toBe(1);
+    const id = jobs[0]!.job.id;
+    let job = await sequencerStub(env).integrityJob(id);
+    for (let polls = 0; job?.status === 'running'; polls++) {
+      expect(polls).toBeLessThan(300);
+      await new Promise((r) => setTimeout(r, 50));
+      job = await sequencerStub(env).integrityJob(id);
+    }
+    expect(job).toMatchObject({ id, log: 'access', status: 'done', error: null });
+    expect(job?.report?.finding).toBeNull();
+    expect((await sequencerStub(env).integrityLatest()).access?.id).toBe(id);
+    expect(await sequencerStub(env).integrityJob('no-such-job')).toBeNull();
+    const events = await db
+      .selectFrom('access_events')
+      .select('outcome')
+      .where('action', '=', 'audit.integrity')
+      .where('actor', '=', who.actor)
+      .orderBy('log_index')
+      .execute();
+    expect(events.map((e) => e.outcome)).toEqual(['started', 'ok']);
   });
 });
 

@@ -2,7 +2,12 @@
 // checkpoint (our signature? today's tree an extension of it?); the full recompute of either log as a background
 // job, whose progress panel polls with htmx every second and has a plain refresh link without JS.
 import type { FC } from 'hono/jsx';
-import type { CheckpointCheck, IntegrityJob, LogName } from '../../src/services/audit-integrity.ts';
+import type {
+  CheckpointCheck,
+  IntegrityJob,
+  LatestJobs,
+  LogName,
+} from '../../src/services/audit-integrity.ts';
 import { LOG_LABELS, LOG_NAMES } from '../../src/services/audit-integrity.ts';
 import type { SessionUser } from '../../src/services/sessions.ts';
 import { CsrfField } from '../components/csrf-field.tsx';
@@ -219,7 +224,7 @@ const CheckpointForm: FC = () => (
 
 export const IntegrityBody: FC<{
   checkpoints: LogCheckpointView[];
-  jobs: Map<LogName, IntegrityJob>;
+  jobs: LatestJobs;
   canRecompute: boolean;
   result: CheckpointCheck | null;
   error: string | null;
@@ -275,7 +280,7 @@ export const IntegrityBody: FC<{
         サーバーの処理を妨げないよう少しずつ進めます。結果はアクセスログに記録されます。
       </p>
       {LOG_NAMES.map((log) => {
-        const job = jobs.get(log);
+        const job = jobs[log];
         return (
           <div class="audit-recompute">
             {job ? (
@@ -308,7 +313,7 @@ export const IntegrityPage: FC<{
   user: SessionUser;
   csrfToken: string;
   checkpoints: LogCheckpointView[];
-  jobs: Map<LogName, IntegrityJob>;
+  jobs: LatestJobs;
   canRecompute: boolean;
   result: CheckpointCheck | null;
   error: string | null;

@@ -6,6 +6,7 @@ import { createApp } from '../../app.ts';
 import { type Config, logOrigin } from '../../config.ts';
 import { type NoteSigner, noteKeyId } from '../../domain/checkpoint.ts';
 import { AccessLog } from '../../services/access-log.ts';
+import { IntegrityJobs, inMemoryIntegrityJobs } from '../../services/audit-integrity.ts';
 import { CertificateIngest } from '../../services/ingest-event.ts';
 import { ed25519PublicBytes, type PlatformKeys } from '../../services/platform-keys.ts';
 import { ReceiptSigner } from '../../services/receipts.ts';
@@ -122,6 +123,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       logs,
       ingest,
       access,
+      integrity: inMemoryIntegrityJobs(new IntegrityJobs({ db: database.db, logs, access, clock })),
       sessions: createSessions(database.db),
       throttle: createThrottle(database.db),
       staticFiles: nodeStaticFiles(),

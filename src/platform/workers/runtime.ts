@@ -1,6 +1,7 @@
 // Workers runtime for the fetch isolates: D1 through kysely-d1, read-only TrustLog views of both logs (refreshed
 // from D1 at every request, since only the LogSequencer Durable Object appends), forwarders that send ingest and
-// access events to that object over RPC, static assets, and the app — built once per isolate.
+// access events and the console's recompute jobs to that object over RPC, static assets, and the app — built once
+// per isolate.
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { getConnInfo } from 'hono/cloudflare-workers';
 import type { ExpressionBuilder } from 'kysely';
@@ -9,6 +10,12 @@ import { type Config, loadConfig } from '../../config.ts';
 import { type NoteSigner, noteKeyId } from '../../domain/checkpoint.ts';
 import type { Database } from '../../repos/database.ts';
 import type { AccessEventInput, RecordedAccess } from '../../services/access-log.ts';
+import type {
+  IntegrityJob,
+  IntegrityJobsPort,
+  IntegrityStart,
+  LatestJobs,
+} from '../../services/audit-integrity.ts';
 import type { IngestOutcome, IngestRequest } from '../../services/ingest-event.ts';
 import { ed25519PublicBytes } from '../../services/platform-keys.ts';
 import { platformKeysFromSecrets } from '../../services/platform-secrets.ts';
@@ -130,6 +137,17 @@ export async function openWorkerRuntime(env: WorkerEnv): Promise<WorkerRuntime> 
       return unwrap(await track(call()));
     },
   };
+  // The recompute jobs live in the sequencer (it has the writers' logs and outlives any request); every isolate
+  // asks it, so a poll from any isolate sees the job another one started.
+  const integrity: IntegrityJobsPort = {
+    start: async (log, who) => {
+      const call = async (): Promise<Sequenced<IntegrityStart>> =>
+        sequencerStub(env).integrityStart(log, who);
+      return unwrap(await call());
+    },
+    get: async (id): Promise<IntegrityJob | null> => sequencerStub(env).integrityJob(id),
+    latest: async (): Promise<LatestJobs> => sequencerStub(env).integrityLatest(),
+  };
   const app = createApp({
     config,
     db,
@@ -139,6 +157,7 @@ export async function openWorkerRuntime(env: WorkerEnv): Promise<WorkerRuntime> 
     logs,
     ingest,
     access,
+    integrity,
     sessions: createSessions(db),
     throttle: createThrottle(db),
     staticFiles: workersStaticFiles(env.ASSETS),

@@ -7,11 +7,23 @@
 // Crash reasoning: the object can be evicted or restarted at any moment. Before batch() resolves nothing was
 // written (D1 rolls the batch back) and no caller was answered; after it, everything is stored. A new instance
 // reopens both logs from D1 with the same startup self-check as Node (TrustLog.open) before taking any append.
+//
+// It also runs the auditor console's full recompute jobs (IntegrityJobs): one instance means every fetch isolate
+// sees the same jobs and their progress, and a job outlives the request that started it (see integrityStart).
 import { DurableObject } from 'cloudflare:workers';
 import { CompiledQuery } from 'kysely';
 import { loadConfig, logOrigin } from '../../config.ts';
 import { type NoteSigner, noteKeyId } from '../../domain/checkpoint.ts';
 import { type AccessEventInput, AccessLog, type RecordedAccess } from '../../services/access-log.ts';
+import {
+  type IntegrityJob,
+  IntegrityJobs,
+  type IntegrityStart,
+  type IntegrityStarter,
+  type LatestJobs,
+  type LogName,
+  latestJobs,
+} from '../../services/audit-integrity.ts';
 import { CertificateIngest, type IngestOutcome, type IngestRequest } from '../../services/ingest-event.ts';
 import { ed25519PublicBytes } from '../../services/platform-keys.ts';
 import { platformKeysFromSecrets } from '../../services/platform-secrets.ts';
@@ -57,6 +69,7 @@ interface Writers {
   logs: { certs: TrustLog; access: TrustLog };
   ingest: CertificateIngest;
   access: AccessLog;
+  integrity: IntegrityJobs;
 }
 
 export class LogSequencer extends DurableObject<WorkerEnv> {
@@ -89,6 +102,47 @@ export class LogSequencer extends DurableObject<WorkerEnv> {
       ? { ...rest, writes: writes.map((q) => CompiledQuery.raw(q.sql, q.parameters)) }
       : rest;
     return sequenced(() => w.access.record(input));
+  }
+
+  /**
+   * Start a full recompute of `log` (or join the one running). Its `started` access event is committed before
+   * this answers. The job then runs here, after the RPC returned: an object whose requests have all ended can be
+   * evicted while promises are still pending (this compatibility date predates pending I/O keeping it alive), so
+   * the job is also awaited by an alarm handler — a running event keeps the object active — and by waitUntil.
+   */
+  async integrityStart(log: LogName, who: IntegrityStarter): Promise<Sequenced<IntegrityStart>> {
+    const w = await this.open();
+    return sequenced(async () => {
+      const started = await w.integrity.start(log, who);
+      if (started.kind === 'started') {
+        this.ctx.waitUntil(w.integrity.settle());
+        // The job already runs and its start is recorded: a failed alarm write must not report the start as failed.
+        await this.ctx.storage.setAlarm(Date.now()).catch((err: unknown) => {
+          console.error('[densho] could not set the alarm that keeps a recompute alive:', err);
+        });
+      }
+      return started;
+    });
+  }
+
+  async integrityJob(id: string): Promise<IntegrityJob | null> {
+    const w = await this.open();
+    return w.integrity.get(id) ?? null;
+  }
+
+  async integrityLatest(): Promise<LatestJobs> {
+    const w = await this.open();
+    return latestJobs(w.integrity);
+  }
+
+  /**
+   * Holds the object active until every running recompute has ended (set by integrityStart). Never throws, so the
+   * alarm is not retried: a job ends as done or error by itself, and a fresh instance after an eviction has no job
+   * to wait for (its `started` event then stays without a result; the console keeps showing the previous one).
+   */
+  override async alarm(): Promise<void> {
+    const w = await this.writers?.catch(() => null);
+    if (w) await w.integrity.settle();
   }
 }
 
@@ -144,5 +198,6 @@ async function openWriters(env: WorkerEnv): Promise<Writers> {
     netSecret: keys.secrets.net,
     sequencer: WORKERS_SEQUENCER.access,
   });
-  return { logs, ingest, access };
+  const integrity = new IntegrityJobs({ db, logs, access, clock: systemClock });
+  return { logs, ingest, access, integrity };
 }
