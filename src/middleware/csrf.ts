@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import { utf8 } from '../domain/bytes.ts';
 import { errorResponse } from '../routes/error-pages.tsx';
 import { constantTimeEqual } from '../services/sessions.ts';
+import { formBody } from './form-body.ts';
 import type { WebEnv } from './session.ts';
 
 export const CSRF_FIELD = '_csrf';
@@ -22,8 +23,8 @@ async function submittedToken(c: Context<WebEnv>): Promise<string | null> {
   if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) {
     return null;
   }
-  // parseBody caches the parsed form on the request, so the route can read it again.
-  const body = await c.req.parseBody();
+  // Parsed once per request: the route reads the same form (middleware/form-body.ts).
+  const body = await formBody(c);
   const v = body[CSRF_FIELD];
   return typeof v === 'string' ? v : null;
 }

@@ -1,6 +1,7 @@
 // 受領/返戻: all Kysely code for the append-only acknowledgements table (orderer writes, surety cursor reads).
 import type { Kysely } from 'kysely';
 import type { AcknowledgementRow, Database } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 
 export type AcknowledgementKind = AcknowledgementRow['kind'];
 
@@ -35,13 +36,8 @@ export async function insertAcknowledgement(
 export type AcknowledgementWithUser = AcknowledgementRow & { user_login: string; user_name: string | null };
 
 /** This organisation's marks on one certificate, newest first (the page shows the latest and the history). */
-export function listAcknowledgementsForOrg(
-  db: Kysely<Database>,
-  orgCode: string,
-  contractNumber: string,
-  limit = 50,
-): Promise<AcknowledgementWithUser[]> {
-  return db
+const acknowledgementsForOrg = preparedQuery((db, orgCode: string, contractNumber: string, limit: number) =>
+  db
     .selectFrom('acknowledgements as a')
     .innerJoin('users as u', 'u.id', 'a.user_id')
     .selectAll('a')
@@ -49,8 +45,16 @@ export function listAcknowledgementsForOrg(
     .where('a.contract_number', '=', contractNumber)
     .where('a.org_code', '=', orgCode)
     .orderBy('a.id', 'desc')
-    .limit(limit)
-    .execute();
+    .limit(limit),
+);
+
+export function listAcknowledgementsForOrg(
+  db: Kysely<Database>,
+  orgCode: string,
+  contractNumber: string,
+  limit = 50,
+): Promise<AcknowledgementWithUser[]> {
+  return acknowledgementsForOrg(db, orgCode, contractNumber, limit);
 }
 
 /** The surety's cursor read: marks on its own certificates with id > since, oldest first. */

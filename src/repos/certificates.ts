@@ -1,6 +1,7 @@
 // Certificates and their events: all Kysely code for certificates and certificate_events.
 import type { Kysely } from 'kysely';
 import type { CertificateEventRow, CertificateRow, Database } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 
 export type EventHead = Pick<
   CertificateEventRow,
@@ -80,20 +81,20 @@ export function findEventByLogIndex(
   return db.selectFrom('certificate_events').selectAll().where('log_index', '=', logIndex).executeTakeFirst();
 }
 
-export function findCertificate(
+const certificateByNumber = preparedQuery((db, contractNumber: string) =>
+  db.selectFrom('certificates').selectAll().where('contract_number', '=', contractNumber),
+);
+
+export async function findCertificate(
   db: Kysely<Database>,
   contractNumber: string,
 ): Promise<CertificateRow | undefined> {
-  return db
-    .selectFrom('certificates')
-    .selectAll()
-    .where('contract_number', '=', contractNumber)
-    .executeTakeFirst();
+  return (await certificateByNumber(db, contractNumber))[0];
 }
 
 /** A certificate's events without the stored JWS and receipt (the bulk of each row): what the pages show. */
-export function listEventHeads(db: Kysely<Database>, contractNumber: string): Promise<EventHead[]> {
-  return db
+const eventHeads = preparedQuery((db, contractNumber: string) =>
+  db
     .selectFrom('certificate_events')
     .select([
       'log_index',
@@ -108,8 +109,11 @@ export function listEventHeads(db: Kysely<Database>, contractNumber: string): Pr
       'issued_at',
     ])
     .where('contract_number', '=', contractNumber)
-    .orderBy('version')
-    .execute();
+    .orderBy('version'),
+);
+
+export function listEventHeads(db: Kysely<Database>, contractNumber: string): Promise<EventHead[]> {
+  return eventHeads(db, contractNumber);
 }
 
 export function listEvents(db: Kysely<Database>, contractNumber: string): Promise<CertificateEventRow[]> {

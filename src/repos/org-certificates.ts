@@ -1,6 +1,7 @@
 // 確認済み保証一覧: all Kysely code for org_certificates (an orderer organisation's right to see a certificate).
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { CertificateRow, Database, OrgCertificateRow } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 
 /** A listed certificate as the orderer sees it: the certificate row (minus the key digest) plus the org's marks. */
 export type OrgCertificate = Omit<CertificateRow, 'auth_key_digest'> &
@@ -45,20 +46,24 @@ export function addOrgCertificateQuery(
 }
 
 /** The certificate if (and only if) this organisation has it in its list, with the issuing surety's name. */
-export function findOrgCertificate(
-  db: Kysely<Database>,
-  orgCode: string,
-  contractNumber: string,
-): Promise<(OrgCertificate & { surety_name: string }) | undefined> {
-  return db
+const orgCertificate = preparedQuery((db, orgCode: string, contractNumber: string) =>
+  db
     .selectFrom('org_certificates as o')
     .innerJoin('certificates as c', 'c.contract_number', 'o.contract_number')
     .innerJoin('organisations as s', 's.id', 'c.surety_id')
     .select(CERT_COLUMNS)
     .select('s.name as surety_name')
     .where('o.org_code', '=', orgCode)
-    .where('o.contract_number', '=', contractNumber)
-    .executeTakeFirst();
+    .where('o.contract_number', '=', contractNumber),
+);
+
+/** Every certificate page reads this: prepared once (repos/prepared.ts). */
+export async function findOrgCertificate(
+  db: Kysely<Database>,
+  orgCode: string,
+  contractNumber: string,
+): Promise<(OrgCertificate & { surety_name: string }) | undefined> {
+  return (await orgCertificate(db, orgCode, contractNumber))[0];
 }
 
 /**

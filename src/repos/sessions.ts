@@ -1,6 +1,7 @@
 // Sessions: all Kysely code for the sessions table (the rules — timeouts, hashing — live in services/sessions.ts).
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database, OrganisationRow, UserRow } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 
 /** A session row joined with its user and organisation: one query per authenticated request. */
 export interface SessionWithUser {
@@ -45,8 +46,8 @@ export async function insertSession(
     .execute();
 }
 
-export function findSessionWithUser(db: Kysely<Database>, id: string): Promise<SessionWithUser | undefined> {
-  return db
+const sessionWithUser = preparedQuery((db, id: string) =>
+  db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .innerJoin('organisations', 'organisations.id', 'users.org_id')
@@ -65,8 +66,15 @@ export function findSessionWithUser(db: Kysely<Database>, id: string): Promise<S
       'organisations.name as orgName',
       'organisations.kind as orgKind',
     ])
-    .where('sessions.id', '=', id)
-    .executeTakeFirst();
+    .where('sessions.id', '=', id),
+);
+
+/** Every authenticated request runs this: prepared once (repos/prepared.ts). */
+export async function findSessionWithUser(
+  db: Kysely<Database>,
+  id: string,
+): Promise<SessionWithUser | undefined> {
+  return (await sessionWithUser(db, id))[0];
 }
 
 export async function touchSession(db: Kysely<Database>, id: string, now: number): Promise<void> {

@@ -22,6 +22,7 @@ import {
 } from '../../views/audit/integrity.tsx';
 import type { AppDeps } from '../app.ts';
 import { toBase64 } from '../domain/bytes.ts';
+import { formBody } from '../middleware/form-body.ts';
 import { isHtmx, render } from '../middleware/htmx.ts';
 import { requestMeta, requireUser, type SessionUser, type WebEnv } from '../middleware/session.ts';
 import { distinctValues, listOrganisations } from '../repos/access-events.ts';
@@ -250,7 +251,7 @@ export function auditRoutes(deps: AppDeps): Hono<WebEnv> {
 
   app.post('/audit/integrity/check', async (c) => {
     const user = currentUser(c);
-    const body = await c.req.parseBody();
+    const body = await formBody(c);
     let text = typeof body.note === 'string' ? body.note : '';
     const file = body.file;
     if (file instanceof File && file.size > 0) {
@@ -302,7 +303,7 @@ export function auditRoutes(deps: AppDeps): Hono<WebEnv> {
 
   app.post('/audit/integrity/recompute', platformOnly, async (c) => {
     const user = currentUser(c);
-    const body = await c.req.parseBody();
+    const body = await formBody(c);
     const log =
       typeof body.log === 'string' && (LOG_NAMES as readonly string[]).includes(body.log)
         ? (body.log as LogName)

@@ -5,6 +5,7 @@ import { deleteCookie } from 'hono/cookie';
 import { AccountPage } from '../../views/auth/account.tsx';
 import { type LoginNotice, LoginPage, type LoginViewProps } from '../../views/auth/login.tsx';
 import type { AppDeps } from '../app.ts';
+import { formBody } from '../middleware/form-body.ts';
 import { renderPage } from '../middleware/htmx.ts';
 import { safeNextPath } from '../middleware/next-param.ts';
 import {
@@ -63,7 +64,7 @@ export function authRoutes(deps: AppDeps): Hono<WebEnv> {
   });
 
   app.post('/login', async (c) => {
-    const body = await c.req.parseBody();
+    const body = await formBody(c);
     const login = field(body.login).slice(0, 256);
     const password = field(body.password);
     // The one same-origin check; '' means "no valid next" (the landing page is chosen after sign-in).

@@ -14,6 +14,7 @@ import { ListPageView, ListResults, MoreRows } from '../../views/certificates/li
 import { VersionPage } from '../../views/certificates/version.tsx';
 import type { AppDeps } from '../app.ts';
 import { PRODUCT_CODES, type ProductCode } from '../domain/certificate.ts';
+import { formBody } from '../middleware/form-body.ts';
 import { isHtmx, render } from '../middleware/htmx.ts';
 import { requestMeta, requireUser, type SessionUser, type WebEnv } from '../middleware/session.ts';
 import { acknowledge } from '../services/acknowledge.ts';
@@ -176,7 +177,7 @@ export function certificateRoutes(deps: AppDeps): Hono<WebEnv> {
     const { user, viewer: v } = viewer(c);
     if (user.orgKind !== 'orderer') return errorResponse(c, 403);
     const contractNumber = c.req.param('no');
-    const body = await c.req.parseBody();
+    const body = await formBody(c);
     const kind = typeof body.kind === 'string' ? body.kind : '';
     // Bounded before validation; checkReason still refuses anything over 500 characters with a message.
     const reason = typeof body.reason === 'string' ? body.reason.slice(0, 2000) : '';

@@ -4,6 +4,7 @@ import { type Context, Hono } from 'hono';
 import { certificatePath } from '../../views/certificates/format.ts';
 import { VerifyPage, VerifyPanel, type VerifyViewProps } from '../../views/verify/verify.tsx';
 import type { AppDeps } from '../app.ts';
+import { formBody } from '../middleware/form-body.ts';
 import { render } from '../middleware/htmx.ts';
 import { requestMeta, requireUser, type SessionUser, type WebEnv } from '../middleware/session.ts';
 import { verifyCertificate } from '../services/verify-certificate.ts';
@@ -44,7 +45,7 @@ export function verifyRoutes(deps: AppDeps): Hono<WebEnv> {
   app.post('/verify', guard, async (c) => {
     const user = c.get('user') as SessionUser;
     if (user.orgKind !== 'orderer') return errorResponse(c, 403);
-    const body = await c.req.parseBody();
+    const body = await formBody(c);
     const contractNumber = field(body, 'contractNumber');
     // The access event is durable before verifyCertificate returns; if the append fails it throws and the web
     // router's onError answers 500 — nothing about the certificate is served.
