@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { demoSeedSql } from '../scripts/cf-demo.ts';
 import { devVarsText } from '../scripts/cf-dev-vars.ts';
+import { sampleIssueEvent } from '../test/shared/sample-event.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' };
@@ -147,23 +148,7 @@ let seq = 0;
 function issueEvent(): Record<string, unknown> {
   seq += 1;
   const n = `W${process.pid}-${String(seq).padStart(7, '0')}`;
-  return {
-    eventId: `bench-${n}`,
-    event: 'issue',
-    targetVersion: null,
-    contractNumber: n,
-    product: 'advance_payment',
-    orderer: { code: '092134', name: '那須塩原市長' },
-    contractor: { name: '〇〇建設 株式会社' },
-    jv: null,
-    work: { name: '●●●●工事', location: '那須塩原市', periodStart: '2025-12-20', periodEnd: '2026-03-31' },
-    contractAmount: 50_000_000,
-    guaranteeAmount: 20_000_000,
-    guaranteePeriod: { start: '2025-12-20', end: '2026-04-30' },
-    depositBank: { name: '〇〇銀行', branch: '××支店' },
-    contractDate: '2025-12-19',
-    remarks: null,
-  };
+  return sampleIssueEvent({ eventId: `bench-${n}`, contractNumber: n });
 }
 
 /** Closed loop: CONNECTIONS clients, each posting its next body when its receipt arrives. */

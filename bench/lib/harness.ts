@@ -9,6 +9,7 @@ import { databaseFile } from '../../src/platform/node/runtime.ts';
 import { openDatabase } from '../../src/platform/node/sqlite.ts';
 import { insertOrganisation } from '../../src/repos/organisations.ts';
 import { insertSuretyKey } from '../../src/repos/surety-keys.ts';
+import { sampleIssueEvent } from '../../test/shared/sample-event.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 
@@ -67,23 +68,10 @@ let counter = 0;
 export function benchIssueEvent(): Record<string, unknown> {
   counter += 1;
   const n = String(counter).padStart(8, '0');
-  return {
+  return sampleIssueEvent({
     eventId: `bench-${process.pid}-${n}`,
-    event: 'issue',
-    targetVersion: null,
     contractNumber: `B${process.pid % 1000}-${n}`,
-    product: 'advance_payment',
-    orderer: { code: '092134', name: '那須塩原市長' },
-    contractor: { name: '〇〇建設 株式会社' },
-    jv: null,
-    work: { name: '●●●●工事', location: '那須塩原市', periodStart: '2025-12-20', periodEnd: '2026-03-31' },
-    contractAmount: 50_000_000,
-    guaranteeAmount: 20_000_000,
-    guaranteePeriod: { start: '2025-12-20', end: '2026-04-30' },
-    depositBank: { name: '〇〇銀行', branch: '××支店' },
-    contractDate: '2025-12-19',
-    remarks: null,
-  };
+  });
 }
 
 export async function writeSignedBodies(surety: PreparedSurety, count: number, file: string): Promise<void> {

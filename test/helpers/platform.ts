@@ -10,6 +10,7 @@ import { type RunningServer, startServer } from '../../src/entry-node.ts';
 import type { RuntimeOptions } from '../../src/platform/node/runtime.ts';
 import { insertOrganisation } from '../../src/repos/organisations.ts';
 import { insertSuretyKey } from '../../src/repos/surety-keys.ts';
+import { sampleIssueEvent } from '../shared/sample-event.ts';
 
 export interface TestSurety {
   id: number;
@@ -154,29 +155,13 @@ let seq = 0;
 /** A valid 前払金保証 issue event for the seed certificate shape; override anything. */
 export function issueEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   seq += 1;
-  return {
-    eventId: `ev-${process.pid}-${Date.now()}-${seq}`,
-    event: 'issue',
-    targetVersion: null,
-    contractNumber: `31074-${String(seq).padStart(5, '0')}${String.fromCharCode(65 + (seq % 26))}`,
-    product: 'advance_payment',
-    orderer: { code: '092134', name: '那須塩原市長' },
-    contractor: { name: '〇〇建設 株式会社' },
-    jv: null,
-    work: {
-      name: '●●●●工事',
-      location: '那須塩原市共墾社一丁目',
-      periodStart: '2025-12-20',
-      periodEnd: '2026-03-31',
+  return sampleIssueEvent(
+    {
+      eventId: `ev-${process.pid}-${Date.now()}-${seq}`,
+      contractNumber: `31074-${String(seq).padStart(5, '0')}${String.fromCharCode(65 + (seq % 26))}`,
     },
-    contractAmount: 50_000_000,
-    guaranteeAmount: 20_000_000,
-    guaranteePeriod: { start: '2025-12-20', end: '2026-04-30' },
-    depositBank: { name: '〇〇銀行', branch: '××支店' },
-    contractDate: '2025-12-19',
-    remarks: null,
-    ...overrides,
-  };
+    overrides,
+  );
 }
 
 /** A follow-up event on an existing certificate (change/correction carry full content). */

@@ -13,6 +13,7 @@ import { insertSuretyKey } from '../../src/repos/surety-keys.ts';
 import { insertUser } from '../../src/repos/users.ts';
 import { hashPassword } from '../../src/services/passwords.ts';
 import { type ReceiptDocument, verifyReceiptDocument } from '../../src/services/receipts.ts';
+import { sampleIssueEvent } from './sample-event.ts';
 
 export interface PlatformHarness {
   /** The platform's public origin (requests go to origin + path). */
@@ -105,28 +106,10 @@ let seq = 0;
 export function issueEvent(): Record<string, unknown> & { contractNumber: string; eventId: string } {
   seq += 1;
   const tag = Math.random().toString(36).slice(2, 7).toUpperCase();
-  return {
+  return sampleIssueEvent({
     eventId: `ev-${tag}-${seq}`,
-    event: 'issue',
-    targetVersion: null,
     contractNumber: `B${tag}-${String(seq).padStart(5, '0')}`,
-    product: 'advance_payment',
-    orderer: ORDERER,
-    contractor: { name: '〇〇建設 株式会社' },
-    jv: null,
-    work: {
-      name: '●●●●工事',
-      location: '那須塩原市共墾社一丁目',
-      periodStart: '2025-12-20',
-      periodEnd: '2026-03-31',
-    },
-    contractAmount: 50_000_000,
-    guaranteeAmount: 20_000_000,
-    guaranteePeriod: { start: '2025-12-20', end: '2026-04-30' },
-    depositBank: { name: '〇〇銀行', branch: '××支店' },
-    contractDate: '2025-12-19',
-    remarks: null,
-  };
+  });
 }
 
 /** A browser-like client over the harness: keeps cookies, sends Origin on POST, never follows redirects. */
