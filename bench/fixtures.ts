@@ -18,6 +18,7 @@ import type {
 } from '../src/repos/database.ts';
 import { findOrganisation, insertOrganisation } from '../src/repos/organisations.ts';
 import type { LogEntryDraft } from '../src/services/trust-log.ts';
+import { sampleIssueEvent } from '../test/shared/sample-event.ts';
 
 export interface FillCounts {
   certs: number;
@@ -72,28 +73,7 @@ export async function fillLogs(
     for (let i = 0; i < n; i++) {
       const seq = done + i;
       const contractNumber = `B${run}-${String(seq).padStart(8, '0')}`;
-      const payload = {
-        eventId: `bench-${run}-${seq}`,
-        event: 'issue' as const,
-        targetVersion: null,
-        contractNumber,
-        product: 'advance_payment',
-        orderer: { code: '092134', name: '那須塩原市長' },
-        contractor: { name: '〇〇建設 株式会社' },
-        jv: null,
-        work: {
-          name: '●●●●工事',
-          location: '那須塩原市',
-          periodStart: '2025-12-20',
-          periodEnd: '2026-03-31',
-        },
-        contractAmount: 50_000_000,
-        guaranteeAmount: 20_000_000,
-        guaranteePeriod: { start: '2025-12-20', end: '2026-04-30' },
-        depositBank: { name: '〇〇銀行', branch: '××支店' },
-        contractDate: '2025-12-19',
-        remarks: null,
-      };
+      const payload = sampleIssueEvent({ eventId: `bench-${run}-${seq}`, contractNumber });
       const payloadJson = JSON.stringify(payload);
       const jws = `${header}.${Buffer.from(payloadJson).toString('base64url')}.${signature}`;
       const submission = createHash('sha256').update(jws).digest();
@@ -259,23 +239,21 @@ export async function seedOrdererCertificates(
       const product = PRODUCT_CODES[seq % PRODUCT_CODES.length]!;
       const workName = `${WORKS[seq % WORKS.length]}（その${(seq % 7) + 1}）`;
       const contractorName = CONTRACTORS[seq % CONTRACTORS.length]!;
-      const issue = {
-        eventId: `seed-${run}-${seq}`,
-        event: 'issue' as const,
-        targetVersion: null,
-        contractNumber,
-        product,
-        orderer: { code: ordererCode, name: ordererName },
-        contractor: { name: contractorName },
-        jv: null,
-        work: { name: workName, location: '那須塩原市', periodStart: '2025-12-20', periodEnd: '2026-03-31' },
-        contractAmount: 50_000_000 + seq,
-        guaranteeAmount: 20_000_000,
-        guaranteePeriod: { start: '2025-12-20', end: '2026-04-30' },
-        depositBank: { name: '〇〇銀行', branch: '××支店' },
-        contractDate: '2025-12-19',
-        remarks: null,
-      };
+      const issue = sampleIssueEvent(
+        { eventId: `seed-${run}-${seq}`, contractNumber },
+        {
+          product,
+          orderer: { code: ordererCode, name: ordererName },
+          contractor: { name: contractorName },
+          work: {
+            name: workName,
+            location: '那須塩原市',
+            periodStart: '2025-12-20',
+            periodEnd: '2026-03-31',
+          },
+          contractAmount: 50_000_000 + seq,
+        },
+      );
       const payloads: Record<string, unknown>[] = [issue];
       if (changeEvery > 0 && seq % changeEvery === 0) {
         payloads.push({

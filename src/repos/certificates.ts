@@ -1,21 +1,38 @@
 // Certificates and their events: all Kysely code for certificates and certificate_events.
 import type { Kysely } from 'kysely';
+import type { EventPayload } from '../domain/certificate.ts';
+import type { StoredEvent } from '../domain/history.ts';
 import type { CertificateEventRow, CertificateRow, Database } from './database.ts';
 import { preparedQuery } from './prepared.ts';
 
-export type EventHead = Pick<
-  CertificateEventRow,
-  | 'log_index'
-  | 'contract_number'
-  | 'version'
-  | 'event'
-  | 'target_version'
-  | 'surety_id'
-  | 'event_id'
-  | 'submission'
-  | 'payload'
-  | 'issued_at'
->;
+/** The columns of an event the pages and the event rules need: everything but the stored JWS and receipt. */
+const EVENT_HEAD_COLUMNS = [
+  'log_index',
+  'contract_number',
+  'version',
+  'event',
+  'target_version',
+  'surety_id',
+  'event_id',
+  'submission',
+  'payload',
+  'issued_at',
+] as const;
+
+export type EventHead = Pick<CertificateEventRow, (typeof EVENT_HEAD_COLUMNS)[number]>;
+
+/** An event row as the domain's event rules and history projection take it. */
+export function storedEvent(e: EventHead): StoredEvent {
+  return {
+    version: e.version,
+    event: e.event,
+    targetVersion: e.target_version,
+    issuedAt: e.issued_at,
+    logIndex: e.log_index,
+    // Our own ingest wrote this JSON from the validated payload; the rules and the projection replay it.
+    payload: JSON.parse(e.payload) as EventPayload,
+  };
+}
 
 /** Everything the ingest batch needs to apply the event rules: the certificates and all their events. */
 export async function loadCertificatesWithEvents(
@@ -31,18 +48,7 @@ export async function loadCertificatesWithEvents(
     .execute();
   const events = await db
     .selectFrom('certificate_events')
-    .select([
-      'log_index',
-      'contract_number',
-      'version',
-      'event',
-      'target_version',
-      'surety_id',
-      'event_id',
-      'submission',
-      'payload',
-      'issued_at',
-    ])
+    .select(EVENT_HEAD_COLUMNS)
     .where('contract_number', 'in', numbers)
     .orderBy('contract_number')
     .orderBy('version')
@@ -96,18 +102,7 @@ export async function findCertificate(
 const eventHeads = preparedQuery((db, contractNumber: string) =>
   db
     .selectFrom('certificate_events')
-    .select([
-      'log_index',
-      'contract_number',
-      'version',
-      'event',
-      'target_version',
-      'surety_id',
-      'event_id',
-      'submission',
-      'payload',
-      'issued_at',
-    ])
+    .select(EVENT_HEAD_COLUMNS)
     .where('contract_number', '=', contractNumber)
     .orderBy('version'),
 );

@@ -123,55 +123,37 @@ export function certificateRoutes(deps: AppDeps): Hono<WebEnv> {
     return certificatePage(c, c.req.param('no'), { ...EMPTY_ACK_FORM, recorded }, 200);
   });
 
-  app.get('/certificates/:no/versions/:version', anyRole, async (c) => {
+  /** A version page and its 写し share the lookup, the access event and the 404; only the view differs. */
+  const versionPage = (copy: boolean) => async (c: Context<WebEnv>) => {
     const { user, viewer: v } = viewer(c);
-    const version = versionParam(c.req.param('version'));
+    const version = versionParam(c.req.param('version') ?? '');
     if (version === null) return errorResponse(c, 404);
     const result = await viewCertificateVersion(deps, {
       viewer: v,
-      contractNumber: c.req.param('no'),
+      contractNumber: c.req.param('no') ?? '',
       version,
-      copy: false,
+      copy,
       meta: requestMeta(c),
     });
     if (result.kind === 'not-found') return errorResponse(c, 404);
+    const props = {
+      user,
+      csrfToken: c.get('csrfToken'),
+      detail: result.detail,
+      row: result.row,
+      entry: result.entry,
+    };
     return page(
       c,
-      <VersionPage
-        user={user}
-        csrfToken={c.get('csrfToken')}
-        detail={result.detail}
-        row={result.row}
-        entry={result.entry}
-      />,
+      copy ? (
+        <CopyPage {...props} origin={deps.config.origin} printedAt={deps.clock.now()} />
+      ) : (
+        <VersionPage {...props} />
+      ),
     );
-  });
-
-  app.get('/certificates/:no/versions/:version/copy', anyRole, async (c) => {
-    const { user, viewer: v } = viewer(c);
-    const version = versionParam(c.req.param('version'));
-    if (version === null) return errorResponse(c, 404);
-    const result = await viewCertificateVersion(deps, {
-      viewer: v,
-      contractNumber: c.req.param('no'),
-      version,
-      copy: true,
-      meta: requestMeta(c),
-    });
-    if (result.kind === 'not-found') return errorResponse(c, 404);
-    return page(
-      c,
-      <CopyPage
-        user={user}
-        csrfToken={c.get('csrfToken')}
-        detail={result.detail}
-        row={result.row}
-        entry={result.entry}
-        origin={deps.config.origin}
-        printedAt={deps.clock.now()}
-      />,
-    );
-  });
+  };
+  app.get('/certificates/:no/versions/:version', anyRole, versionPage(false));
+  app.get('/certificates/:no/versions/:version/copy', anyRole, versionPage(true));
 
   app.post('/certificates/:no/acknowledgements', actors, async (c) => {
     const { user, viewer: v } = viewer(c);

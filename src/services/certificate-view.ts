@@ -3,11 +3,11 @@
 import type { CompiledQuery } from 'kysely';
 import type { AppDeps } from '../app.ts';
 import { toBase64 } from '../domain/bytes.ts';
-import type { EventPayload, ProductCode } from '../domain/certificate.ts';
+import type { ProductCode } from '../domain/certificate.ts';
 import { type HistoryRow, type Projection, project, type StoredEvent } from '../domain/history.ts';
 import { leafHash } from '../domain/merkle.ts';
 import { type AcknowledgementWithUser, listAcknowledgementsForOrg } from '../repos/acknowledgements.ts';
-import { listEventHeads } from '../repos/certificates.ts';
+import { listEventHeads, storedEvent } from '../repos/certificates.ts';
 import {
   findOrgCertificate,
   type ListCursor,
@@ -76,15 +76,8 @@ async function load(
   const certificate = await findOrgCertificate(deps.db, viewer.orgCode, contractNumber);
   if (!certificate) return null;
   const rows = await listEventHeads(deps.db, contractNumber);
-  const events: StoredEvent[] = rows.map((e) => ({
-    version: e.version,
-    event: e.event,
-    targetVersion: e.target_version,
-    issuedAt: e.issued_at,
-    logIndex: e.log_index,
-    // Our own ingest wrote this JSON from the validated payload; project() replays the event rules over it.
-    payload: JSON.parse(e.payload) as EventPayload,
-  }));
+  const events: StoredEvent[] = rows.map(storedEvent);
+
   const projection = project(events);
   const latestVersion = events.length;
   const before = certificate.last_viewed_version;

@@ -11,6 +11,7 @@ import {
   findEventByLogIndex,
   findEventsByEventIds,
   loadCertificatesWithEvents,
+  storedEvent,
 } from '../repos/certificates.ts';
 import type { CertificateRow, CertificatesTable, Database, NewCertificateEvent } from '../repos/database.ts';
 import { acceptingOrdererCodes } from '../repos/organisations.ts';
@@ -113,16 +114,7 @@ export class CertificateIngest {
     const certs = new Map<string, WorkingCertificate>();
     for (const row of loaded.certificates)
       certs.set(row.contract_number, { suretyId: row.surety_id, row, events: [] });
-    for (const e of loaded.events) {
-      certs.get(e.contract_number)?.events.push({
-        version: e.version,
-        event: e.event,
-        targetVersion: e.target_version,
-        issuedAt: e.issued_at,
-        logIndex: e.log_index,
-        payload: JSON.parse(e.payload) as EventPayload,
-      });
-    }
+    for (const e of loaded.events) certs.get(e.contract_number)?.events.push(storedEvent(e));
     const ordererCodes = reqs.flatMap((r) => {
       const c = contentOf(r.payload);
       return c ? [c.orderer.code] : [];

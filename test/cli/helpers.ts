@@ -9,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll } from 'vitest';
 import { runCli } from '../../src/cli/commands/index.ts';
 import type { CliIo } from '../../src/cli/commands/shared.ts';
+import { sampleIssueEvent } from '../shared/sample-event.ts';
 
 export const ROOT = join(import.meta.dirname, '../..');
 
@@ -140,27 +141,10 @@ export async function runSpawned(
   return { code, stdout: s.stdout(), stderr: s.stderr() };
 }
 
-/** A minimal valid 前払金保証 issue event. */
+/** A valid 前払金保証 issue event (the shared sample) with this contract number. */
 export function issueEvent(
   contractNumber: string,
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  return {
-    eventId: `ev-${contractNumber}`,
-    event: 'issue',
-    targetVersion: null,
-    contractNumber,
-    product: 'advance_payment',
-    orderer: { code: '092134', name: '那須塩原市長' },
-    contractor: { name: '〇〇建設 株式会社' },
-    jv: null,
-    work: { name: '●●●●工事', location: '那須塩原市', periodStart: '2025-12-20', periodEnd: '2026-03-31' },
-    contractAmount: 50_000_000,
-    guaranteeAmount: 20_000_000,
-    guaranteePeriod: { start: '2025-12-20', end: '2026-04-30' },
-    depositBank: { name: '〇〇銀行', branch: '××支店' },
-    contractDate: '2025-12-19',
-    remarks: null,
-    ...overrides,
-  };
+  return sampleIssueEvent({ eventId: `ev-${contractNumber}`, contractNumber }, overrides);
 }
