@@ -14,6 +14,11 @@ export interface LayoutProps {
   children?: Child;
   /** The nav href of the current section (e.g. '/orderers'); gets aria-current="page". */
   current?: string;
+  /**
+   * Focus <main> when htmx swaps this page in (it focuses [autofocus] after a swap): a screen reader then starts
+   * at the new content instead of a button that no longer exists. Ordinary page loads leave focus alone.
+   */
+  focusMain?: boolean;
 }
 
 interface NavItem {
@@ -74,7 +79,7 @@ const Account: FC<{ user: SessionUser; csrfToken: string }> = ({ user, csrfToken
   </div>
 );
 
-export const Layout: FC<LayoutProps> = ({ title, user, csrfToken, children, current }) => (
+export const Layout: FC<LayoutProps> = ({ title, user, csrfToken, children, current, focusMain }) => (
   <html lang="ja">
     <head>
       <meta charset="utf-8" />
@@ -108,7 +113,7 @@ export const Layout: FC<LayoutProps> = ({ title, user, csrfToken, children, curr
           </div>
           <Nav user={user} current={current} />
         </header>
-        <main class="site-main container" id="main" tabindex={-1}>
+        <main class="site-main container" id="main" tabindex={-1} autofocus={focusMain || undefined}>
           {children}
         </main>
         <footer class="site-footer">

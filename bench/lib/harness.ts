@@ -281,7 +281,7 @@ export interface WrkSessionResult {
 
 /**
  * Run wrk with bench/lib/wrk-verify.lua: signed-in clerks' requests built from a tuples file
- * (cookie, csrf, number, key), in one of its modes (verify | view | mixed | list | search).
+ * (cookie, csrf, number, key), in one of its modes (verify | show | view | mixed | list | search).
  */
 export function runWrkSessions(opts: {
   url: string;
@@ -289,7 +289,7 @@ export function runWrkSessions(opts: {
   connections: number;
   duration: number;
   tuplesFile: string;
-  mode: 'verify' | 'view' | 'mixed' | 'list' | 'search';
+  mode: 'verify' | 'show' | 'view' | 'mixed' | 'list' | 'search';
   threads?: number;
 }): WrkSessionResult {
   const threads = opts.threads ?? 1;

@@ -4,6 +4,8 @@
 --   TUPLES_FILE  one tuple a line: cookie <TAB> csrf <TAB> number <TAB> key (key unused by the GET modes)
 --   MODE         verify: POST /verify (expects 303)            view:   GET /certificates/<number> (expects 200)
 --                mixed:  POST /verify, and for every 303 a GET of the page it names (after the 303 arrived)
+--                show:   POST /verify as htmx sends it (expects 200 carrying the rendered 保証証書 — its <h1> — and
+--                        HX-Push-Url; anything else counts as "other", first status 1 for a 200 without them)
 --                list:   GET /certificates (expects 200)
 --                search: GET /certificates?q=<number column, already URL-encoded> (expects 200)
 --   ORIGIN       the server's configured origin (the CSRF check compares the Origin header with it)
@@ -50,6 +52,10 @@ end
 
 local function verifyRequest(t)
   local h = headers(t)
+  if mode == "show" then
+    h["HX-Request"] = "true"
+    h["HX-Request-Type"] = "partial"
+  end
   h["Origin"] = origin
   h["Content-Type"] = "application/x-www-form-urlencoded"
   local body = "_csrf=" .. t[2] .. "&contractNumber=" .. t[3] .. "&authKey=" .. t[4]
@@ -64,7 +70,7 @@ function request()
   end
   nextTuple = nextTuple % #tuples + 1
   local t = tuples[nextTuple]
-  if mode == "verify" or mode == "mixed" then return verifyRequest(t) end
+  if mode == "verify" or mode == "mixed" or mode == "show" then return verifyRequest(t) end
   if mode == "list" then return wrk.format("GET", "/certificates", headers(t), nil) end
   if mode == "search" then return wrk.format("GET", "/certificates?q=" .. t[3], headers(t), nil) end
   return wrk.format("GET", "/certificates/" .. t[3], headers(t), nil)
@@ -72,6 +78,16 @@ end
 
 -- Counted by status; the caller knows what its mode expects (verify: 303; GETs: 200; mixed: as many of each).
 function response(status, headers, body)
+  if mode == "show" and status == 200 then
+    local pushed = headers["hx-push-url"] or headers["HX-Push-Url"]
+    if pushed ~= nil and string.find(body, "<h1>保証証書", 1, true) then
+      s200 = s200 + 1
+    else
+      other = other + 1
+      if firstOther == 0 then firstOther = 1 end
+    end
+    return
+  end
   if status == 303 then
     s303 = s303 + 1
     if mode == "mixed" then table.insert(pending, headers["location"] or headers["Location"]) end

@@ -67,6 +67,33 @@ export async function findOrgCertificate(
 }
 
 /**
+ * The certificate with this organisation's marks when it has it in its list, and null marks when it does not yet
+ * (the moment of a first 保証確認, which has already matched number, key and organisation).
+ */
+const certificateForOrg = preparedQuery((db, orgCode: string, contractNumber: string) =>
+  db
+    .selectFrom('certificates as c')
+    .innerJoin('organisations as s', 's.id', 'c.surety_id')
+    .leftJoin('org_certificates as o', (j) =>
+      j.onRef('o.contract_number', '=', 'c.contract_number').on('o.org_code', '=', orgCode),
+    )
+    .select(CERT_COLUMNS)
+    .select('s.name as surety_name')
+    .where('c.contract_number', '=', contractNumber),
+);
+
+export async function findCertificateForOrg(
+  db: Kysely<Database>,
+  orgCode: string,
+  contractNumber: string,
+): Promise<
+  | (Omit<OrgCertificate, 'first_verified_at'> & { first_verified_at: number | null; surety_name: string })
+  | undefined
+> {
+  return (await certificateForOrg(db, orgCode, contractNumber))[0];
+}
+
+/**
  * The organisation has now seen the certificate up to event `version`. Never moves backwards: two tabs opened
  * before and after a new 変更 must not make the older one "unsee" it. A compiled query: it commits in the same
  * transaction as the view's access event (services/certificate-view.ts).

@@ -2,12 +2,7 @@
 // own organisation's verified certificates; only clerks and admins of an orderer may mark them (403 otherwise).
 import { type Context, Hono } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import {
-  type AckFormState,
-  AckPanel,
-  CertificatePage,
-  EMPTY_ACK_FORM,
-} from '../../views/certificates/certificate.tsx';
+import { type AckFormState, AckPanel, EMPTY_ACK_FORM } from '../../views/certificates/certificate.tsx';
 import { CopyPage } from '../../views/certificates/copy.tsx';
 import { certificatePath } from '../../views/certificates/format.ts';
 import { ListPageView, ListResults, MoreRows } from '../../views/certificates/list.tsx';
@@ -25,19 +20,14 @@ import {
   viewCertificate,
   viewCertificateVersion,
 } from '../services/certificate-view.ts';
+import { canAct, certificatePageResponse, VERIFY_ROLES } from './certificate-page.tsx';
 import { errorResponse } from './error-pages.tsx';
-import { VERIFY_ROLES } from './verify.tsx';
 
 const MAX_QUERY = 100;
 
 function viewer(c: Context<WebEnv>): { user: SessionUser; viewer: Viewer } {
   const user = c.get('user') as SessionUser;
   return { user, viewer: { id: user.id, orgCode: user.orgCode } };
-}
-
-/** Clerks and admins of an orderer organisation may mark 受領/返戻 (and verify); auditors only look. */
-function canAct(user: SessionUser): boolean {
-  return user.orgKind === 'orderer' && VERIFY_ROLES.includes(user.role);
 }
 
 function listFilters(c: Context<WebEnv>): ListFilters {
@@ -102,18 +92,11 @@ export function certificateRoutes(deps: AppDeps): Hono<WebEnv> {
     ackForm: AckFormState,
     status: 200 | 422,
   ): Promise<Response> {
-    const { user, viewer: v } = viewer(c);
+    const { viewer: v } = viewer(c);
     // Logged before served: viewCertificate resolves only after the access event is durable.
     const result = await viewCertificate(deps, { viewer: v, contractNumber, meta: requestMeta(c) });
     if (result.kind === 'not-found') return errorResponse(c, 404);
-    const props = {
-      user,
-      csrfToken: c.get('csrfToken'),
-      detail: result.detail,
-      canAcknowledge: canAct(user),
-      ackForm,
-    };
-    return page(c, <CertificatePage {...props} />, status);
+    return certificatePageResponse(c, result.detail, ackForm, status);
   }
 
   app.get('/certificates/:no', anyRole, (c) => {

@@ -1,6 +1,7 @@
 // 保証確認 routes: GET /verify (the form) and POST /verify (number + key → 303 to the certificate). Clerks and
 // admins of an orderer organisation only; CSRF is checked by the web router before this runs.
 import { type Context, Hono } from 'hono';
+import { EMPTY_ACK_FORM } from '../../views/certificates/certificate.tsx';
 import { certificatePath } from '../../views/certificates/format.ts';
 import { VerifyPage, VerifyPanel, type VerifyViewProps } from '../../views/verify/verify.tsx';
 import type { AppDeps } from '../app.ts';
@@ -8,13 +9,11 @@ import { formBody } from '../middleware/form-body.ts';
 import { render } from '../middleware/htmx.ts';
 import { requestMeta, requireUser, type SessionUser, type WebEnv } from '../middleware/session.ts';
 import { verifyCertificate } from '../services/verify-certificate.ts';
+import { certificatePageResponse, VERIFY_ROLES } from './certificate-page.tsx';
 import { errorResponse } from './error-pages.tsx';
 
 /** Typed input is bounded before any work: nothing longer is a number or a key. */
 const MAX_INPUT = 64;
-
-/** domain.md: only orderer organisations hold certificates; auditors may look but not verify (403). */
-export const VERIFY_ROLES: SessionUser['role'][] = ['clerk', 'admin'];
 
 function field(body: Record<string, unknown>, name: string): string {
   const v = body[name];
@@ -47,6 +46,7 @@ export function verifyRoutes(deps: AppDeps): Hono<WebEnv> {
     if (user.orgKind !== 'orderer') return errorResponse(c, 403);
     const body = await formBody(c);
     const contractNumber = field(body, 'contractNumber');
+    const htmx = c.req.header('hx-request') === 'true';
     // The access event is durable before verifyCertificate returns; if the append fails it throws and the web
     // router's onError answers 500 — nothing about the certificate is served.
     const result = await verifyCertificate(deps, {
@@ -54,15 +54,19 @@ export function verifyRoutes(deps: AppDeps): Hono<WebEnv> {
       contractNumber,
       authKey: field(body, 'authKey'),
       ...requestMeta(c),
+      // htmx gets the 保証証書 in this answer (one round trip on a slow line); without JS, POST/redirect/GET.
+      show: htmx,
     });
     switch (result.kind) {
       case 'found': {
         const location = certificatePath(result.contractNumber);
-        // htmx 4 follows a 303 inside fetch() and would swap the whole page into the panel; HX-Redirect makes
-        // the browser navigate instead (a new page, new title, new history entry).
-        if (c.req.header('hx-request') === 'true') {
-          c.header('HX-Redirect', location);
-          return c.body(null, 200);
+        if (htmx && result.detail) {
+          // The whole page replaces <body> (new title, navigation, breadcrumbs) and the address bar shows the
+          // certificate's own URL, exactly as if the clerk had followed the redirect — minus the second request.
+          c.header('HX-Retarget', 'body');
+          c.header('HX-Reswap', 'innerHTML show:top');
+          c.header('HX-Push-Url', location);
+          return certificatePageResponse(c, result.detail, EMPTY_ACK_FORM, 200, { focusMain: true });
         }
         return c.redirect(location, 303);
       }

@@ -9,6 +9,7 @@ import { leafHash } from '../domain/merkle.ts';
 import { type AcknowledgementWithUser, listAcknowledgementsForOrg } from '../repos/acknowledgements.ts';
 import { listEventHeads, storedEvent } from '../repos/certificates.ts';
 import {
+  findCertificateForOrg,
   findOrgCertificate,
   type ListCursor,
   listOrgCertificates,
@@ -74,7 +75,32 @@ async function load(
   // domain.md: "Only users of that organisation may view it": no row in org_certificates is the same 404 as a
   // number that does not exist, so knowing a number gives another organisation nothing.
   const certificate = await findOrgCertificate(deps.db, viewer.orgCode, contractNumber);
-  if (!certificate) return null;
+  return certificate ? detailOf(deps, viewer, certificate) : null;
+}
+
+/**
+ * The certificate a 保証確認 has just proved the clerk may see (verify-certificate.ts), read BEFORE the grant that
+ * lists it commits: marks are those of an earlier verification, or none. Only called after the number, the key and
+ * the organisation matched, so the certificate exists.
+ */
+export async function loadVerifiedCertificate(
+  deps: AppDeps,
+  viewer: Viewer,
+  contractNumber: string,
+  now: number,
+): Promise<CertificateDetail> {
+  const row = await findCertificateForOrg(deps.db, viewer.orgCode, contractNumber);
+  if (!row) throw new Error(`certificate ${contractNumber} vanished during 保証確認`);
+  // First verification: the grant in this request's transaction sets first_verified_at to now.
+  return detailOf(deps, viewer, { ...row, first_verified_at: row.first_verified_at ?? now });
+}
+
+async function detailOf(
+  deps: AppDeps,
+  viewer: Viewer,
+  certificate: OrgCertificate & { surety_name: string },
+): Promise<CertificateDetail> {
+  const contractNumber = certificate.contract_number;
   const rows = await listEventHeads(deps.db, contractNumber);
   const events: StoredEvent[] = rows.map(storedEvent);
 
@@ -136,7 +162,23 @@ export async function viewCertificate(
     await logView(deps, viewer, meta, 'certificate.view', contractNumber, 'not_found', null);
     return { kind: 'not-found' };
   }
-  await logView(
+  await recordCertificateView(deps, viewer, meta, detail);
+  return { kind: 'found', detail };
+}
+
+/**
+ * The view event of a 保証証書 page, with the "viewed" mark that rides its transaction. Submitted to the access log
+ * synchronously on call (the promise is for durability), so a caller that first submits a 保証確認's grant gets
+ * both in order, in one group commit.
+ */
+export function recordCertificateView(
+  deps: AppDeps,
+  viewer: Viewer,
+  meta: RequestMeta,
+  detail: CertificateDetail,
+): Promise<void> {
+  const contractNumber = detail.certificate.contract_number;
+  return logView(
     deps,
     viewer,
     meta,
@@ -153,7 +195,6 @@ export async function viewCertificate(
       }),
     ],
   );
-  return { kind: 'found', detail };
 }
 
 /**

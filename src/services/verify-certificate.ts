@@ -7,7 +7,13 @@ import { authKeyMatches } from '../domain/auth-key.ts';
 import { isValidContractNumber } from '../domain/certificate.ts';
 import { findCertificate } from '../repos/certificates.ts';
 import { addOrgCertificateQuery } from '../repos/org-certificates.ts';
-import { foldNumber, type RequestMeta } from './certificate-view.ts';
+import {
+  type CertificateDetail,
+  foldNumber,
+  loadVerifiedCertificate,
+  type RequestMeta,
+  recordCertificateView,
+} from './certificate-view.ts';
 import type { ThrottlePolicy } from './throttle.ts';
 
 /** Who may verify: the session user reduced to what the rules need (role checks are the route's job). */
@@ -25,7 +31,8 @@ export type VerifyOutcome =
   | 'locked';
 
 export type VerifyResult =
-  | { kind: 'found'; contractNumber: string }
+  /** `detail` when the caller asked to show the certificate: its view event is durable too. */
+  | { kind: 'found'; contractNumber: string; detail?: CertificateDetail }
   /** Wrong number, wrong key or another organisation's certificate — deliberately indistinguishable. */
   | { kind: 'failed' }
   | { kind: 'throttled'; retryAfterSeconds: number }
@@ -61,6 +68,11 @@ export async function verifyCertificate(
     ip: string | null;
     userAgent: string | null;
     requestId: string | null;
+    /**
+     * Answer with the 保証証書 itself (htmx: one round trip instead of a redirect and a GET). Its view event and
+     * "viewed" mark are appended with the grant, in the same group commit, before the result is returned.
+     */
+    show?: boolean;
   },
 ): Promise<VerifyResult> {
   const number = normalizeContractNumber(input.contractNumber);
@@ -154,17 +166,29 @@ export async function verifyCertificate(
 
   // Logged before access is granted: the list row (the lasting right to view) commits in the same transaction
   // as the attempt's access event — it exists only if the event is durable (and costs no fsync of its own).
-  await record('success', null, [
-    addOrgCertificateQuery(deps.db, {
-      orgCode: input.user.orgCode,
-      contractNumber: cert.contract_number,
-      now,
-    }),
-  ]);
+  const grant = addOrgCertificateQuery(deps.db, {
+    orgCode: input.user.orgCode,
+    contractNumber: cert.contract_number,
+    now,
+  });
+  let detail: CertificateDetail | undefined;
+  if (input.show) {
+    // Read first (marks as they were before this view), then submit grant and view in this order, synchronously:
+    // the view's mark updates the row the grant inserts, and both ride one group commit.
+    detail = await loadVerifiedCertificate(deps, input.user, cert.contract_number, now);
+    await Promise.all([
+      record('success', null, [grant]),
+      recordCertificateView(deps, input.user, meta, detail),
+    ]);
+  } else {
+    await record('success', null, [grant]);
+  }
   // A success clears this user's and this number's failures (never the IP's: an office shares one address
   // with whoever else is guessing behind it) — only those that exist, so the usual success writes nothing here.
   await throttle.resetMany(
     (['user', 'contract'] as const).filter((s) => checks[scopes.indexOf(s)]!.tracked).map((s) => keys[s]),
   );
-  return { kind: 'found', contractNumber: cert.contract_number };
+  return detail
+    ? { kind: 'found', contractNumber: cert.contract_number, detail }
+    : { kind: 'found', contractNumber: cert.contract_number };
 }

@@ -114,12 +114,20 @@ describe.skipIf(!hasChromium)('orderer flow in Chromium', () => {
 
     // The key as a clerk might type it from the PDF: lower case, spaces instead of hyphens.
     await page.getByLabel('認証キー').fill(authKey.toLowerCase().replaceAll('-', ' '));
+    // One round trip: htmx swaps the 保証証書 the POST answered with and pushes its URL — no GET follows.
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(`${r.method()} ${new URL(r.url()).pathname}`));
     await Promise.all([
       page.waitForURL(new RegExp(`/certificates/${NUMBER}$`)),
       page.getByRole('button', { name: '確認する' }).click(),
     ]);
     await htmxReady();
     expect(await page.locator('h1').innerText()).toBe('保証証書（前払金保証）');
+    expect(await page.title()).toBe(`保証証書（前払金保証） ${NUMBER} — 電証`);
+    expect(requested.filter((r) => !r.startsWith('GET /static/'))).toEqual(['POST /verify']);
+    // Focus moved to the new content (a screen reader starts at the certificate, not at a vanished button).
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(await page.locator('.site-nav [aria-current="page"]').innerText()).toBe('確認済み保証一覧');
     const rows = page.locator('table.cert-history tbody tr');
     expect(await rows.count()).toBe(2); // 新規 and 変更; the 訂正 is not a row
     expect(await rows.nth(1).locator('td').nth(2).innerText()).toContain('変更');

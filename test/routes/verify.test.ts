@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccessEventRow } from '../../src/repos/database.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { addUser, HTMX, type Pushed, pushIssue, WebClient } from '../helpers/web-certs.ts';
+import { addUser, HTMX, type Pushed, pushFollowUp, pushIssue, WebClient } from '../helpers/web-certs.ts';
 
 let p: TestPlatform;
 let mine: Pushed; // orderer 092134 (那須塩原市長)
@@ -310,18 +310,81 @@ describe('htmx and full pages', () => {
     expect(res.headers.get('vary')).toMatch(/HX-Request/i);
   });
 
-  it('answers htmx with the panel fragment on failure and HX-Redirect on success', async () => {
-    const w = await client('clerk');
+  it('answers htmx with the panel fragment on failure and the 保証証書 itself on success', async () => {
+    const w = await client('clerk2');
     const bad = await verify(w, mine.contractNumber, wrongKey(mine.authKey), HTMX);
     expect(bad.status).toBe(422);
     expect(bad.body.startsWith('<div id="verify-panel"')).toBe(true);
     expect(bad.body).not.toContain('<html');
     expect(bad.body).toContain('保証契約番号または認証キーが正しくありません');
 
-    const ok = await verify(w, mine.contractNumber, mine.authKey, HTMX);
+    const fresh = await pushIssue(p);
+    const ok = await verify(w, fresh.contractNumber, fresh.authKey, HTMX);
     expect(ok.status).toBe(200);
-    expect(ok.headers.get('hx-redirect')).toBe(`/certificates/${mine.contractNumber}`);
-    expect(ok.body).toBe('');
+    // One round trip: the whole page replaces <body>, the address bar shows the certificate's own URL.
+    expect(ok.headers.get('hx-retarget')).toBe('body');
+    expect(ok.headers.get('hx-reswap')).toBe('innerHTML show:top');
+    expect(ok.headers.get('hx-push-url')).toBe(`/certificates/${fresh.contractNumber}`);
+    expect(ok.headers.get('hx-redirect')).toBeNull();
+    expect(ok.body.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(ok.body).toContain(`<title>保証証書（前払金保証） ${fresh.contractNumber} — 電証</title>`);
+    expect(ok.body).toContain('<h1>保証証書（前払金保証）</h1>');
+    expect(ok.body).toContain(fresh.contractNumber);
+    expect(ok.body).toMatch(/<main [^>]*id="main"[^>]*autofocus/);
+    expect(ok.body).not.toContain(fresh.authKey);
+
+    // Logged before served: the attempt and the view, one request id, both durable; the list row and its
+    // "viewed" mark exist, so the next page view shows no "changed since last viewed" notice.
+    const rows = (await accessEvents({ target: fresh.contractNumber })).filter((r) =>
+      r.action.startsWith('certificate.'),
+    );
+    expect(rows.map((r) => `${r.action}:${r.outcome}`)).toEqual([
+      'certificate.verify:success',
+      'certificate.view:success',
+    ]);
+    expect(rows[0]!.request_id).toBe(rows[1]!.request_id);
+    expect(JSON.parse(rows[1]!.detail ?? '{}')).toEqual({ version: 1, changedSinceLastView: false });
+    const listed = await db()
+      .selectFrom('org_certificates')
+      .selectAll()
+      .where('contract_number', '=', fresh.contractNumber)
+      .executeTakeFirstOrThrow();
+    expect(listed.org_code).toBe('092134');
+    expect(listed.last_viewed_version).toBe(1);
+    expect(listed.first_verified_at).toBeGreaterThan(0);
+
+    // The page it stands for is the same page a GET serves (no JS): same certificate, no autofocus.
+    const page = await w.get(`/certificates/${fresh.contractNumber}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<h1>保証証書（前払金保証）</h1>');
+    expect(page.body).not.toMatch(/<main [^>]*autofocus/);
+  });
+
+  it('without htmx a success is still POST/redirect/GET (no view event until the page is opened)', async () => {
+    const w = await client('clerk2');
+    const fresh = await pushIssue(p);
+    const res = await verify(w, fresh.contractNumber, fresh.authKey);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/certificates/${fresh.contractNumber}`);
+    const rows = await accessEvents({ target: fresh.contractNumber });
+    expect(rows.map((r) => r.action).filter((a) => a.startsWith('certificate.'))).toEqual([
+      'certificate.verify',
+    ]);
+  });
+
+  it('an htmx re-verification shows the marks as they were: a new 変更 since the last view is announced', async () => {
+    const w = await client('clerk2');
+    const fresh = await pushIssue(p);
+    expect((await verify(w, fresh.contractNumber, fresh.authKey, HTMX)).status).toBe(200);
+    await pushFollowUp(p, fresh.event, 'change', { contractAmount: 60_000_000 });
+    const again = await verify(w, fresh.contractNumber, fresh.authKey, HTMX);
+    expect(again.status).toBe(200);
+    expect(again.body).toContain('前回の表示以降に、この保証の内容が更新されました');
+    const views = await accessEvents({ action: 'certificate.view', target: fresh.contractNumber });
+    expect(views.map((r) => JSON.parse(r.detail ?? '{}'))).toEqual([
+      { version: 1, changedSinceLastView: false },
+      { version: 2, changedSinceLastView: true },
+    ]);
   });
 });
 

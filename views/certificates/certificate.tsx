@@ -164,6 +164,8 @@ export interface CertificatePageProps {
   detail: CertificateDetail;
   canAcknowledge: boolean;
   ackForm: AckFormState;
+  /** Rendered as a 保証確認's answer (htmx swaps it in): focus moves to the certificate. */
+  focusMain?: boolean;
 }
 
 export const CertificatePage: FC<CertificatePageProps> = ({
@@ -172,6 +174,7 @@ export const CertificatePage: FC<CertificatePageProps> = ({
   detail,
   canAcknowledge,
   ackForm,
+  focusMain,
 }) => {
   const { certificate: cert, projection: view } = detail;
   const no = cert.contract_number;
@@ -180,7 +183,13 @@ export const CertificatePage: FC<CertificatePageProps> = ({
   const lastRow = view.rows[view.rows.length - 1];
   const currentEvent = detail.events[view.currentVersion - 1];
   return (
-    <Layout title={`${title} ${no}`} user={user} csrfToken={csrfToken} current="/certificates">
+    <Layout
+      title={`${title} ${no}`}
+      user={user}
+      csrfToken={csrfToken}
+      current="/certificates"
+      focusMain={focusMain ?? false}
+    >
       <CertificateStyles />
       <nav class="breadcrumbs" aria-label="現在の位置">
         <ol>
