@@ -1,5 +1,6 @@
 // API docs: /api/openapi.json and a Japanese reference page at /api/docs, both built from the zod schemas.
 import { Hono } from 'hono';
+import { raw } from 'hono/html';
 import type { Child, FC } from 'hono/jsx';
 import type { AppDeps } from '../app.ts';
 import { EVENT_KINDS, EVENT_LABELS, PRODUCTS } from '../domain/certificate.ts';
@@ -471,15 +472,15 @@ const DocsPage: FC<{ doc: OpenApiDocument; origin: string }> = ({ doc, origin })
   const exampleJson = JSON.stringify(EXAMPLE_EVENT, null, 2);
   return (
     <html lang="ja">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>API リファレンス — 電証 densho</title>
-        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
-        <link rel="stylesheet" href="/static/app.css" />
-        {/* Like every page of the site: printable without colours or navigation (static/print.css). */}
-        <link rel="stylesheet" href="/static/print.css" media="print" />
-      </head>
+      {raw(
+        // A string, not JSX: see documentHead in views/layout.tsx (a JSX <head> slows every later render).
+        '<head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>' +
+          '<title>API リファレンス — 電証 densho</title>' +
+          '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"/>' +
+          '<link rel="stylesheet" href="/static/app.css"/>' +
+          // Like every page of the site: printable without colours or navigation (static/print.css).
+          '<link rel="stylesheet" href="/static/print.css" media="print"/></head>',
+      )}
       <body>
         <header>
           <p>電証 densho</p>

@@ -1,12 +1,14 @@
 // 監査 概要 (/audit): events per JST day as a server-rendered SVG bar chart (no script; <title>/<desc> name it, and
 // the same numbers are in a table), counts by outcome, recent failures and locks, and the integrity of both logs.
 // The period form is a plain GET; htmx swaps only #audit-dashboard.
+import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
 import type { Dashboard, DayCount, LogStatus } from '../../src/services/audit-dashboard.ts';
 import { PERIODS } from '../../src/services/audit-dashboard.ts';
 import { EMPTY_FILTERS, type EventItem } from '../../src/services/audit-events.ts';
 import { LOG_LABELS } from '../../src/services/audit-integrity.ts';
 import type { SessionUser } from '../../src/services/sessions.ts';
+import { escapeHtml } from '../escape.ts';
 import { Layout } from '../layout.tsx';
 import {
   AuditNav,
@@ -57,44 +59,38 @@ const BarChart: FC<{ days: DayCount[]; total: number; from: string; to: string }
   const labelEvery = days.length <= 7 ? 1 : days.length <= 31 ? 5 : 15;
   const peak = days.reduce((a, d) => (d.count > a.count ? d : a), days[0]!);
   const y = (v: number) => TOP + plotH - (v / max) * plotH;
+  // The <svg> is built as a string (escaped here): a JSX <svg> would switch hono/jsx onto its slow namespace path
+  // for every element the process renders afterwards (views/layout.tsx, documentHead).
+  const num = (v: number) => String(Math.round(v * 100) / 100);
+  const parts: string[] = [
+    `<svg class="audit-chart__svg" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="audit-chart-title audit-chart-desc" preserveAspectRatio="xMidYMid meet">`,
+    '<title id="audit-chart-title">日別のアクセスイベント件数</title>',
+    `<desc id="audit-chart-desc">${escapeHtml(`${longDate(from)} から ${longDate(to)} までの ${days.length} 日間で合計 ${total.toLocaleString('ja-JP')} 件。最も多い日は ${longDate(peak.date)} の ${peak.count.toLocaleString('ja-JP')} 件。日ごとの件数は下の表にあります。`)}</desc>`,
+  ];
+  for (const v of [0, max / 2, max]) {
+    parts.push(
+      `<g><line class="audit-chart__grid" x1="${LEFT}" x2="${W - 8}" y1="${num(y(v))}" y2="${num(y(v))}"/>`,
+      `<text class="audit-chart__label" x="${LEFT - 6}" y="${num(y(v) + 4)}" text-anchor="end">${escapeHtml(v.toLocaleString('ja-JP'))}</text></g>`,
+    );
+  }
+  days.forEach((d, i) => {
+    const x = LEFT + i * step + (step - barW) / 2;
+    const h = (d.count / max) * plotH;
+    parts.push(
+      `<g><rect class="audit-chart__bar" x="${num(x)}" y="${num(TOP + plotH - h)}" width="${num(barW)}" height="${num(h)}">`,
+      `<title>${escapeHtml(`${longDate(d.date)}：${d.count.toLocaleString('ja-JP')} 件`)}</title></rect>`,
+    );
+    if (i % labelEvery === 0 || i === days.length - 1) {
+      parts.push(
+        `<text class="audit-chart__label" x="${num(x + barW / 2)}" y="${H - 8}" text-anchor="middle">${escapeHtml(shortDate(d.date))}</text>`,
+      );
+    }
+    parts.push('</g>');
+  });
+  parts.push('</svg>');
   return (
     <figure class="audit-chart">
-      <svg
-        class="audit-chart__svg"
-        viewBox={`0 0 ${W} ${H}`}
-        role="img"
-        aria-labelledby="audit-chart-title audit-chart-desc"
-        preserveAspectRatio="xMidYMid meet"
-      >
-        <title id="audit-chart-title">日別のアクセスイベント件数</title>
-        <desc id="audit-chart-desc">
-          {`${longDate(from)} から ${longDate(to)} までの ${days.length} 日間で合計 ${total.toLocaleString('ja-JP')} 件。最も多い日は ${longDate(peak.date)} の ${peak.count.toLocaleString('ja-JP')} 件。日ごとの件数は下の表にあります。`}
-        </desc>
-        {[0, max / 2, max].map((v) => (
-          <g>
-            <line class="audit-chart__grid" x1={LEFT} x2={W - 8} y1={y(v)} y2={y(v)} />
-            <text class="audit-chart__label" x={LEFT - 6} y={y(v) + 4} text-anchor="end">
-              {v.toLocaleString('ja-JP')}
-            </text>
-          </g>
-        ))}
-        {days.map((d, i) => {
-          const x = LEFT + i * step + (step - barW) / 2;
-          const h = (d.count / max) * plotH;
-          return (
-            <g>
-              <rect class="audit-chart__bar" x={x} y={TOP + plotH - h} width={barW} height={h}>
-                <title>{`${longDate(d.date)}：${d.count.toLocaleString('ja-JP')} 件`}</title>
-              </rect>
-              {i % labelEvery === 0 || i === days.length - 1 ? (
-                <text class="audit-chart__label" x={x + barW / 2} y={H - 8} text-anchor="middle">
-                  {shortDate(d.date)}
-                </text>
-              ) : null}
-            </g>
-          );
-        })}
-      </svg>
+      {raw(parts.join(''))}
       <figcaption class="audit-chart__caption">
         日別の件数（日本時間、{longDate(from)}〜{longDate(to)}、合計 {total.toLocaleString('ja-JP')} 件）
       </figcaption>
