@@ -111,7 +111,10 @@ export async function startServerChild(
     execArgv: [
       '--import',
       'tsx',
-      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
+      // The server's V8 flags as `npm start` sets them (package.json); BENCH_NODE_FLAGS replaces them for A/B runs.
+      ...(process.env.BENCH_NODE_FLAGS !== undefined
+        ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean)
+        : ['--max-semi-space-size=64']),
       ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
     ],
     env: {

@@ -1,6 +1,9 @@
 // Every surety API call is an access event (issue #4): accepted, replayed and rejected pushes (with the reason),
 // certificate reads (durable before the answer), acknowledgement reads; the public orderer list is not one.
+import { rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseFile } from '../../src/platform/node/runtime.ts';
 import { followUp, issueEvent, startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 let p: TestPlatform;
@@ -181,5 +184,48 @@ describe('surety API calls in the access log', () => {
       n: number;
     };
     expect(after.n).toBe(before.n);
+  });
+});
+
+describe('shutdown under load', () => {
+  it('every committed push has its access event, even when its client hung up and the server stopped at once', async () => {
+    const q = await startTestPlatform({ keepDataDir: true });
+    const events = Array.from({ length: 64 }, () => issueEvent());
+    const jwss = await Promise.all(events.map((e) => q.surety.sign(e)));
+    const abort = new AbortController();
+    const answers = jwss.map((jws) =>
+      fetch(`${q.url}/api/v1/certificates`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose' },
+        body: jws,
+        signal: abort.signal,
+      }).catch(() => null),
+    );
+    // Like a load generator at the end of its run: the clients hang up with pushes in the sequencer, and the
+    // operator stops the server right then. Whatever the sequencer committed must be in the access log too.
+    await new Promise((r) => setTimeout(r, 30));
+    abort.abort();
+    await q.server.close();
+    await Promise.all(answers);
+    const sqlite = new Database(databaseFile(q.dataDir), { readonly: true });
+    try {
+      const committed = (
+        sqlite.prepare('SELECT contract_number FROM certificate_events').all() as {
+          contract_number: string;
+        }[]
+      ).map((r) => r.contract_number);
+      const logged = new Set(
+        (
+          sqlite.prepare("SELECT target FROM access_events WHERE action = 'api.certificate.push'").all() as {
+            target: string;
+          }[]
+        ).map((r) => r.target),
+      );
+      expect(committed.length).toBeGreaterThan(0);
+      expect(committed.filter((n) => !logged.has(n))).toEqual([]);
+    } finally {
+      sqlite.close();
+      rmSync(q.dataDir, { recursive: true, force: true });
+    }
   });
 });

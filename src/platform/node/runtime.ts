@@ -139,6 +139,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       app,
       close: async () => {
         await ingest.close();
+        // The pushes just answered append their access events from their handlers' continuations (microtasks,
+        // routes/api-access.ts): one macrotask lets every one of them reach the access sequencer before it stops
+        // taking events — without it a shutdown under load dropped the last pushes' events.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         await access.close();
         await cryptoWorker?.close();
         await writer?.close();
