@@ -5,8 +5,60 @@
 // log, so a period is a log_index range [lo, hi).
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { AccessEventRow, Database, OrganisationRow } from './database.ts';
+import { preparedCompiled } from './prepared.ts';
 
 /** Whose events an auditor may read: everything (the platform), or one organisation's scope. */
+/** The row of one access event, as the access log's batch writes it (compiled once, repos/prepared.ts). */
+const insertAccessEvent = preparedCompiled(
+  (
+    db: Kysely<Database>,
+    logIndex: number,
+    at: number,
+    action: string,
+    outcome: string,
+    actor: string | null,
+    orgCode: string | null,
+    target: string | null,
+    net: string,
+    ip: string | null,
+    userAgent: string | null,
+    requestId: string | null,
+    detail: string | null,
+  ) =>
+    db.insertInto('access_events').values({
+      log_index: logIndex,
+      at,
+      action,
+      outcome,
+      actor,
+      org_code: orgCode,
+      target,
+      net,
+      ip,
+      user_agent: userAgent,
+      request_id: requestId,
+      detail,
+    }),
+);
+
+export function insertAccessEventQuery(db: Kysely<Database>, row: AccessEventRow): CompiledQuery {
+  return insertAccessEvent(
+    db,
+    row.log_index,
+    row.at,
+    row.action,
+    row.outcome,
+    row.actor,
+    row.org_code,
+    row.target,
+    row.net,
+    row.ip,
+    row.user_agent,
+    row.request_id,
+    row.detail,
+  );
+}
+
 export type AuditScope = { kind: 'platform' } | { kind: 'org'; orgCode: string };
 
 /** Exact-match filters (null: any). `orgCode` is the acting user's organisation (access_events.org_code). */

@@ -1,7 +1,7 @@
 // 確認済み保証一覧: all Kysely code for org_certificates (an orderer organisation's right to see a certificate).
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { CertificateRow, Database, OrgCertificateRow } from './database.ts';
-import { preparedQuery } from './prepared.ts';
+import { preparedCompiled, preparedQuery } from './prepared.ts';
 
 /** A listed certificate as the orderer sees it: the certificate row (minus the key digest) plus the org's marks. */
 export type OrgCertificate = Omit<CertificateRow, 'auth_key_digest'> &
@@ -32,18 +32,22 @@ export function addOrgCertificateQuery(
   db: Kysely<Database>,
   row: { orgCode: string; contractNumber: string; now: number },
 ): CompiledQuery {
-  return db
-    .insertInto('org_certificates')
-    .values({
-      org_code: row.orgCode,
-      contract_number: row.contractNumber,
-      first_verified_at: row.now,
-      last_viewed_at: null,
-      last_viewed_version: null,
-    })
-    .onConflict((oc) => oc.columns(['org_code', 'contract_number']).doNothing())
-    .compile();
+  return addOrgCertificate(db, row.orgCode, row.contractNumber, row.now);
 }
+
+const addOrgCertificate = preparedCompiled(
+  (db: Kysely<Database>, orgCode: string, contractNumber: string, now: number) =>
+    db
+      .insertInto('org_certificates')
+      .values({
+        org_code: orgCode,
+        contract_number: contractNumber,
+        first_verified_at: now,
+        last_viewed_at: null,
+        last_viewed_version: null,
+      })
+      .onConflict((oc) => oc.columns(['org_code', 'contract_number']).doNothing()),
+);
 
 /** The certificate if (and only if) this organisation has it in its list, with the issuing surety's name. */
 const orgCertificate = preparedQuery((db, orgCode: string, contractNumber: string) =>
@@ -102,16 +106,20 @@ export function markViewedQuery(
   db: Kysely<Database>,
   row: { orgCode: string; contractNumber: string; version: number; now: number },
 ): CompiledQuery {
-  return db
-    .updateTable('org_certificates')
-    .set({
-      last_viewed_at: row.now,
-      last_viewed_version: sql<number>`max(coalesce(last_viewed_version, 0), ${row.version})`,
-    })
-    .where('org_code', '=', row.orgCode)
-    .where('contract_number', '=', row.contractNumber)
-    .compile();
+  return markViewed(db, row.orgCode, row.contractNumber, row.version, row.now);
 }
+
+const markViewed = preparedCompiled(
+  (db: Kysely<Database>, orgCode: string, contractNumber: string, version: number, now: number) =>
+    db
+      .updateTable('org_certificates')
+      .set({
+        last_viewed_at: now,
+        last_viewed_version: sql<number>`max(coalesce(last_viewed_version, 0), ${version})`,
+      })
+      .where('org_code', '=', orgCode)
+      .where('contract_number', '=', contractNumber),
+);
 
 /** Keyset position: the last row of the previous page in (last_issued_at DESC, contract_number DESC) order. */
 export interface ListCursor {

@@ -4,6 +4,7 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import { hmacSha256, toBase64, utf8 } from '../domain/bytes.ts';
 import { accessLeaf } from '../domain/leaf.ts';
+import { insertAccessEventQuery } from '../repos/access-events.ts';
 import type { Database } from '../repos/database.ts';
 import { GroupCommitter } from './sequencer.ts';
 import type { LogEntryDraft, TrustLog } from './trust-log.ts';
@@ -90,23 +91,20 @@ export class AccessLog {
         }),
       finish: (ctx) => ({
         writes: [
-          this.deps.db
-            .insertInto('access_events')
-            .values({
-              log_index: ctx.index,
-              at: ctx.timestamp,
-              action: e.action,
-              outcome: e.outcome,
-              actor: e.actor,
-              org_code: e.orgCode ?? null,
-              target: e.target ?? null,
-              net,
-              ip: e.ip ?? null,
-              user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
-              request_id: e.requestId ?? null,
-              detail: e.detail ? JSON.stringify(e.detail) : null,
-            })
-            .compile(),
+          insertAccessEventQuery(this.deps.db, {
+            log_index: ctx.index,
+            at: ctx.timestamp,
+            action: e.action,
+            outcome: e.outcome,
+            actor: e.actor,
+            org_code: e.orgCode ?? null,
+            target: e.target ?? null,
+            net,
+            ip: e.ip ?? null,
+            user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
+            request_id: e.requestId ?? null,
+            detail: e.detail ? JSON.stringify(e.detail) : null,
+          }),
           ...(e.writes ?? []),
         ],
         result: { index: ctx.index, at: ctx.timestamp },
