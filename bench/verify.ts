@@ -37,8 +37,11 @@ const { dataDir } = await prepareDataDir();
 try {
   const t0 = performance.now();
   const rt = await openRuntime(loadConfig({ DENSHO_DATA_DIR: dataDir, PORT: String(PORT) }));
-  // Each round, the warm-up and the mixed run get their own certificates; every 5th has a 変更 (2 history rows).
-  const seeded = await seedOrdererCertificates(rt, { count: PER_ROUND * (ROUNDS + 2), changeEvery: 5 });
+  // Each round's two POST runs and the warm-up get their own certificates; every 5th has a 変更 (2 history rows).
+  const seeded = await seedOrdererCertificates(rt, {
+    count: (PER_ROUND + SHOW_PER_ROUND) * (ROUNDS + 1),
+    changeEvery: 5,
+  });
   const logins = await createClerks(rt.database.db, '092134', CLERKS);
   await rt.close();
   console.log(

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { demoEvents } from '../src/cli/demo-events.ts';
 import { hashPassword } from '../src/services/passwords.ts';
 
 export const DEMO_PASSWORD = 'demo-password-1234';
@@ -59,44 +60,13 @@ export async function demoSeedSql(publicJwk: JsonWebKey, kid: string, now = Date
   return `${sql.join('\n')}\n`;
 }
 
-/** Two 那須塩原市 certificates, as in `npm run demo`. */
-function demoEvents(): Record<string, unknown>[] {
-  const base = {
-    event: 'issue',
-    targetVersion: null,
-    orderer: { code: '092134', name: '那須塩原市長' },
-    contractor: { name: '〇〇建設 株式会社' },
-    jv: null,
-    work: {
-      name: '●●●●工事',
-      location: '那須塩原市共墾社一丁目地内',
-      periodStart: '2025-12-20',
-      periodEnd: '2026-03-31',
-    },
-    contractAmount: 50_000_000,
-    contractDate: '2025-12-19',
-    remarks: null,
-  };
-  return [
-    {
-      ...base,
-      eventId: 'cf-demo-0001-issue',
-      contractNumber: '31074-00001M',
-      product: 'advance_payment',
-      guaranteeAmount: 20_000_000,
-      guaranteePeriod: { start: '2025-12-20', end: '2026-04-30' },
-      depositBank: { name: '〇〇銀行', branch: '××支店' },
-    },
-    {
-      ...base,
-      eventId: 'cf-demo-0002-issue',
-      contractNumber: '31074-00002M',
-      product: 'contract_guarantee',
-      guaranteeAmount: 5_000_000,
-      guaranteePeriod: { start: '2025-12-19', end: '2026-03-31' },
-      depositBank: null,
-    },
-  ];
+/** The two 那須塩原市 issues of `npm run demo` (src/cli/demo-events.ts), pushed by the one demo surety here. */
+function demoIssues(): Record<string, unknown>[] {
+  return demoEvents()
+    .filter((d) => d.surety === 'ejcs' && d.event.event === 'issue')
+    .map((d) => d.event)
+    .filter((e) => (e.orderer as { code: string }).code === '092134')
+    .slice(0, 2);
 }
 
 export interface DemoResult {
@@ -132,7 +102,7 @@ export async function runDemo(opts: {
     rmSync(dir, { recursive: true, force: true });
   }
   const certificates: DemoResult['certificates'] = [];
-  for (const event of demoEvents()) {
+  for (const event of demoIssues()) {
     const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(event)))
       .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'densho-event+jws' })
       .sign(privateKey);

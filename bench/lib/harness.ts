@@ -114,7 +114,7 @@ export async function startServerChild(
       // The server's V8 flags as `npm start` sets them (package.json); BENCH_NODE_FLAGS replaces them for A/B runs.
       ...(process.env.BENCH_NODE_FLAGS !== undefined
         ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean)
-        : ['--max-semi-space-size=64']),
+        : ['--max-semi-space-size=32']),
       ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
     ],
     env: {

@@ -10,8 +10,9 @@ import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { createUser, type TestUser } from '../helpers/web.ts';
 import { pushIssue } from '../helpers/web-certs.ts';
 import {
-  expectNoAxeViolations,
+  checkPage,
   hasChromium,
+  htmxReady,
   launchBrowser,
   newContext,
   SKIP_MESSAGE,
@@ -95,26 +96,14 @@ describe.skipIf(!hasChromium)('auditor console in Chromium', () => {
     await platform?.close();
   });
 
-  async function htmxReady() {
-    await page.waitForFunction(() => typeof (window as unknown as { htmx?: unknown }).htmx !== 'undefined');
-  }
-
-  async function check(name: string) {
-    await screenshot(page, `audit-${name}`);
-    await expectNoAxeViolations(page, name);
-    expect(watcher.problems, name).toEqual([]);
-    // axe-core leaves empty style="" attributes behind, which htmx 4 copies on swap (see orderer-flow.e2e).
-    await page.evaluate(() => {
-      for (const e of document.querySelectorAll('[style=""]')) e.removeAttribute('style');
-    });
-  }
+  const check = (name: string) => checkPage(page, watcher, name, { prefix: 'audit' });
 
   it('dashboard, events (filter + more), an event, integrity', { timeout: 90_000 }, async () => {
     await page.goto(`${platform.url}/login?next=${encodeURIComponent('/audit')}`);
     await page.getByLabel('ログインID').fill(auditor.login);
     await page.getByLabel('パスワード').fill(auditor.password);
     await Promise.all([page.waitForURL(/\/audit$/), page.getByRole('button', { name: 'ログイン' }).click()]);
-    await htmxReady();
+    await htmxReady(page);
     expect(await page.locator('h1').innerText()).toBe('監査 概要');
     expect(await page.locator('svg.audit-chart__svg rect.audit-chart__bar').count()).toBe(30);
     expect(await page.locator('#audit-problems-h + .table-wrap').innerText()).toContain('ロック');
@@ -129,7 +118,7 @@ describe.skipIf(!hasChromium)('auditor console in Chromium', () => {
     await check('02-dashboard-7-days');
 
     await page.goto(`${platform.url}/audit/events`);
-    await htmxReady();
+    await htmxReady(page);
     await page.getByLabel('操作', { exact: true }).selectOption('certificate.view');
     await page.getByLabel('保証契約番号').fill(contractNumber);
     await page.getByRole('button', { name: '絞り込む' }).click();
@@ -151,7 +140,7 @@ describe.skipIf(!hasChromium)('auditor console in Chromium', () => {
     await check('05-event');
 
     await page.goto(`${platform.url}/audit/integrity`);
-    await htmxReady();
+    await htmxReady(page);
     await page.getByLabel('チェックポイント（貼り付け）').fill(earlierCheckpoint);
     await page.getByRole('button', { name: '確認する' }).click();
     await expect.poll(() => page.locator('#checkpoint-result').innerText()).toContain('整合性証明');
@@ -167,7 +156,7 @@ describe.skipIf(!hasChromium)('auditor console in Chromium', () => {
       page.waitForURL(/\/audit\/integrity\/jobs\/[0-9a-f-]+$/),
       page.getByRole('button', { name: 'アクセスログ（access）を再計算する' }).click(),
     ]);
-    await htmxReady();
+    await htmxReady(page);
     expect(await page.locator('.audit-job[hx-trigger="every 1s"]').count()).toBe(1);
     expect(await page.getByRole('link', { name: '最新の状態に更新する' }).count()).toBe(1);
     await screenshot(page, 'audit-07-integrity-recompute-running');

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 /** CI installs Chromium (apt-get install chromium); without it the browser suites skip themselves. */
@@ -110,4 +111,39 @@ export async function expectNoAxeViolations(page: Page, label = page.url()): Pro
     ].join('\n'),
   );
   throw new Error(`axe found ${list.length} accessibility violation(s) on ${label}:\n${lines.join('\n')}`);
+}
+
+/** htmx has loaded (its script is deferred): forms and links are enhanced from here on. */
+export async function htmxReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => typeof (window as unknown as { htmx?: unknown }).htmx !== 'undefined');
+}
+
+/**
+ * The per-page check every browser suite makes: a full-page screenshot (`<prefix>-<name>.png`), zero axe
+ * violations, nothing on the console watcher; with `reflow`, also no horizontal scrolling at 200 % zoom (640 CSS
+ * px) and a screenshot of that.
+ */
+export async function checkPage(
+  page: Page,
+  watcher: { problems: string[] },
+  name: string,
+  opts: { prefix: string; reflow?: boolean },
+): Promise<void> {
+  await screenshot(page, `${opts.prefix}-${name}`);
+  await expectNoAxeViolations(page, name);
+  expect(watcher.problems, name).toEqual([]);
+  if (opts.reflow) {
+    const size = page.viewportSize();
+    await page.setViewportSize({ width: 640, height: 900 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${name}: horizontal scrolling at 200 % zoom`).toBeLessThanOrEqual(0);
+    await screenshot(page, `${opts.prefix}-${name}-200pct`);
+    if (size) await page.setViewportSize(size);
+  }
+  // axe-core leaves empty style="" attributes on the elements it measured; htmx 4 copies `style` from the old
+  // element onto its replacement during a swap, which our CSP (style-src 'self') then reports. Not the app's
+  // doing — clear them so the console check sees only what the pages themselves do.
+  await page.evaluate(() => {
+    for (const e of document.querySelectorAll('[style=""]')) e.removeAttribute('style');
+  });
 }

@@ -10,12 +10,12 @@ import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { createUser, type TestUser } from '../helpers/web.ts';
 import { type Pushed, pushFollowUp, pushIssue } from '../helpers/web-certs.ts';
 import {
-  expectNoAxeViolations,
+  checkPage,
   hasChromium,
+  htmxReady,
   launchBrowser,
   newContext,
   SKIP_MESSAGE,
-  screenshot,
   watchConsole,
 } from './browser.ts';
 
@@ -71,10 +71,6 @@ describe.skipIf(!hasChromium)('every orderer page in Chromium', () => {
     return { context, page, watcher };
   }
 
-  async function htmxReady(page: Page) {
-    await page.waitForFunction(() => typeof (window as unknown as { htmx?: unknown }).htmx !== 'undefined');
-  }
-
   /**
    * Chromium logs every 4xx answer to a fetch() as "Failed to load resource"; after htmx posts a form we expect
    * to be refused (422), that line is the test's doing, not the page's.
@@ -85,21 +81,8 @@ describe.skipIf(!hasChromium)('every orderer page in Chromium', () => {
   }
 
   /** axe, console, screenshot, and reflow at 200 % zoom (640 CSS px), for the page as it is now. */
-  async function check(page: Page, watcher: { problems: string[] }, name: string) {
-    await screenshot(page, `every-${name}`);
-    await expectNoAxeViolations(page, name);
-    expect(watcher.problems, name).toEqual([]);
-    const size = page.viewportSize();
-    await page.setViewportSize({ width: 640, height: 900 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `${name}: horizontal scrolling at 200 % zoom`).toBeLessThanOrEqual(0);
-    await screenshot(page, `every-${name}-200pct`);
-    if (size) await page.setViewportSize(size);
-    // See orderer-flow.e2e.test.ts: axe leaves empty style attributes that htmx would copy in a later swap.
-    await page.evaluate(() => {
-      for (const e of document.querySelectorAll('[style=""]')) e.removeAttribute('style');
-    });
-  }
+  const check = (page: Page, watcher: { problems: string[] }, name: string) =>
+    checkPage(page, watcher, name, { prefix: 'every', reflow: true });
 
   it('signed out: login notices, field errors, the generic failure, the lock, an empty orderer search, the API reference', async () => {
     const { context, page, watcher } = await open();

@@ -7,8 +7,9 @@ import { issueEvent, startTestPlatform, type TestPlatform } from '../helpers/pla
 import { createUser, type TestUser } from '../helpers/web.ts';
 import { pushFollowUp } from '../helpers/web-certs.ts';
 import {
-  expectNoAxeViolations,
+  checkPage,
   hasChromium,
+  htmxReady,
   launchBrowser,
   newContext,
   SKIP_MESSAGE,
@@ -74,29 +75,15 @@ describe.skipIf(!hasChromium)('orderer flow in Chromium', () => {
     await platform?.close();
   });
 
-  async function htmxReady() {
-    await page.waitForFunction(() => typeof (window as unknown as { htmx?: unknown }).htmx !== 'undefined');
-  }
-
   /** Screenshot, axe and the console, for the page as it is now. */
-  async function check(name: string) {
-    await screenshot(page, `orderer-${name}`);
-    await expectNoAxeViolations(page, name);
-    expect(watcher.problems, name).toEqual([]);
-    // axe-core leaves empty style="" attributes on the inputs it measured; htmx 4 copies `style` from the old
-    // element onto its replacement during a swap, which our CSP (style-src 'self') then reports. Not the app's
-    // doing — clear them so the console check sees only what the pages themselves do.
-    await page.evaluate(() => {
-      for (const e of document.querySelectorAll('[style=""]')) e.removeAttribute('style');
-    });
-  }
+  const check = (name: string) => checkPage(page, watcher, name, { prefix: 'orderer' });
 
   it('walks from login to logout', async () => {
     await page.goto(`${platform.url}/login`);
     await page.getByLabel('ログインID').fill(clerk.login);
     await page.getByLabel('パスワード').fill(clerk.password);
     await Promise.all([page.waitForURL(/\/verify$/), page.getByRole('button', { name: 'ログイン' }).click()]);
-    await htmxReady();
+    await htmxReady(page);
     expect(await page.locator('h1').innerText()).toBe('保証確認');
     await check('01-verify');
 
@@ -121,7 +108,7 @@ describe.skipIf(!hasChromium)('orderer flow in Chromium', () => {
       page.waitForURL(new RegExp(`/certificates/${NUMBER}$`)),
       page.getByRole('button', { name: '確認する' }).click(),
     ]);
-    await htmxReady();
+    await htmxReady(page);
     expect(await page.locator('h1').innerText()).toBe('保証証書（前払金保証）');
     expect(await page.title()).toBe(`保証証書（前払金保証） ${NUMBER} — 電証`);
     expect(requested.filter((r) => !r.startsWith('GET /static/'))).toEqual(['POST /verify']);
@@ -156,14 +143,14 @@ describe.skipIf(!hasChromium)('orderer flow in Chromium', () => {
     await page.emulateMedia({ media: 'screen' });
 
     await page.goto(`${platform.url}/certificates/${NUMBER}`);
-    await htmxReady();
+    await htmxReady(page);
     await page.getByRole('button', { name: '受領を記録する' }).click();
     await expect.poll(() => page.locator('#ack-panel').innerText()).toContain('受領を記録しました');
     expect(await page.locator('.cert-ack__latest').innerText()).toContain('受領');
     await check('06-received');
 
     await page.goto(`${platform.url}/certificates`);
-    await htmxReady();
+    await htmxReady(page);
     expect(await page.locator('table.cert-list tbody tr').count()).toBe(1);
     await check('07-list');
 

@@ -1,12 +1,13 @@
 // Public pages and sign-in in real Chromium: screenshots and zero axe (WCAG 2.1 AA) violations per page, no CSP
 // violations or script errors, the htmx-enhanced orderer filter, and a full log-in / log-out.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { createUser, type TestUser } from '../helpers/web.ts';
 import {
   expectNoAxeViolations,
   hasChromium,
+  htmxReady,
   launchBrowser,
   newContext,
   SKIP_MESSAGE,
@@ -37,10 +38,6 @@ describe.skipIf(!hasChromium)('public pages in Chromium', () => {
     const watcher = watchConsole(page);
     const res = await page.goto(platform.url + path, { waitUntil: 'load' });
     return { context, page, watcher, status: res?.status() };
-  }
-
-  async function htmxReady(page: Page) {
-    await page.waitForFunction(() => typeof (window as unknown as { htmx?: unknown }).htmx !== 'undefined');
   }
 
   it.each([
