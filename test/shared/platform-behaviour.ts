@@ -141,14 +141,23 @@ class Browser {
     return this.send(path, { method: 'GET' });
   }
 
-  /** POST a form with the CSRF token of the page `from`, as the browser would have it. */
-  async post(path: string, form: Record<string, string>, from: string): Promise<Response> {
+  /** POST a form with the CSRF token of the page `from`, as the browser (or htmx, with its headers) would. */
+  async post(
+    path: string,
+    form: Record<string, string>,
+    from: string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Response> {
     const html = await (await this.get(from)).text();
     const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
     if (!csrf) throw new Error(`no _csrf field on ${from}`);
     return this.send(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: this.h.origin },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: this.h.origin,
+        ...extraHeaders,
+      },
       body: new URLSearchParams({ ...form, _csrf: csrf }),
     });
   }
@@ -301,6 +310,42 @@ export function platformBehaviour(runtime: string, start: () => Promise<Platform
       const page = await w.get(res.headers.get('location')!);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('電子保証概要');
+    });
+
+    it('answers an htmx 保証確認 with the 保証証書 itself, its verify and view events durable first', async () => {
+      const { event, body } = await issue();
+      const w = new Browser(h);
+      await w.login(s.clerk.login);
+      const res = await w.post(
+        '/verify',
+        { contractNumber: event.contractNumber, authKey: body.authKey! },
+        '/verify',
+        { 'hx-request': 'true', 'hx-request-type': 'partial' },
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('hx-push-url')).toBe(`/certificates/${event.contractNumber}`);
+      expect(res.headers.get('hx-retarget')).toBe('body');
+      const html = await res.text();
+      expect(html).toContain('電子保証概要');
+      expect(html).toContain(event.contractNumber);
+      const rows = await h.db
+        .selectFrom('access_events')
+        .select(['action', 'outcome'])
+        .where('target', '=', event.contractNumber)
+        .where('action', 'in', ['certificate.verify', 'certificate.view'])
+        .orderBy('log_index')
+        .execute();
+      expect(rows).toEqual([
+        { action: 'certificate.verify', outcome: 'success' },
+        { action: 'certificate.view', outcome: 'success' },
+      ]);
+      const listed = await h.db
+        .selectFrom('org_certificates')
+        .select(['last_viewed_version'])
+        .where('org_code', '=', ORDERER.code)
+        .where('contract_number', '=', event.contractNumber)
+        .executeTakeFirst();
+      expect(listed?.last_viewed_version).toBe(1);
     });
 
     it('serves the auditor console to an auditor', async () => {
