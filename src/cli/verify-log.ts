@@ -11,6 +11,7 @@ import { bytesEqual, fromBase64, toBase64 } from '../domain/bytes.ts';
 import { openCheckpoint, parseVkey, vkeyText } from '../domain/checkpoint.ts';
 import { parseLeaf } from '../domain/leaf.ts';
 import { leafHash, verifyConsistency } from '../domain/merkle.ts';
+import { foldNodes, HASH, hashText, TILE_WIDTH, TiledRange, tileName } from '../domain/tiled-range.ts';
 import { tilePath } from '../domain/tiles.ts';
 import { keyDir } from '../platform/node/keys.ts';
 import { migrationStatus } from '../platform/node/migrator.ts';
@@ -18,20 +19,13 @@ import { databaseFile } from '../platform/node/runtime.ts';
 import { openDatabase } from '../platform/node/sqlite.ts';
 import { ed25519PublicBytes } from '../services/platform-keys.ts';
 import {
-  foldNodes,
-  hashText,
   type LogName,
   type SegmentResult,
   type SegmentTask,
   type SuretyCodes,
-  TILE_WIDTH,
-  TiledRange,
   tileMismatch,
-  tileName,
   verifySegment,
 } from './verify-log-segment.ts';
-
-const HASH = 32;
 
 /** A finding: the log is not what its checkpoints say. The message names the log and what is wrong. */
 export class LogVerificationError extends Error {

@@ -8,12 +8,12 @@
 // with worker threads for speed; this reads through Kysely, chunk by chunk, so it runs inside the server.
 import * as nodeCrypto from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { foldNodes, TiledRange, tileName } from '../cli/verify-log-segment.ts';
 import { bytesEqual, fromUtf8, sha256, toBase64, utf8 } from '../domain/bytes.ts';
 import { EVENT_KINDS, type EventKind } from '../domain/certificate.ts';
 import { openCheckpoint, parseCheckpointBody } from '../domain/checkpoint.ts';
 import { accessLeaf, certLeaf, parseLeaf } from '../domain/leaf.ts';
 import { EMPTY_ROOT, verifyConsistency } from '../domain/merkle.ts';
+import { foldNodes, TiledRange, tileName } from '../domain/tiled-range.ts';
 import { TILE_WIDTH } from '../domain/tiles.ts';
 import type { Database, LogName } from '../repos/database.ts';
 import {
