@@ -230,7 +230,12 @@ const SchemaLink: FC<{ schema: unknown }> = ({ schema }) => {
   return null;
 };
 
-const FieldTable: FC<{ caption: string; rows: FieldRow[] }> = ({ caption, rows }) => (
+/** A schema's fields; with `events`, a column saying which event kinds each row applies to (the EventPayload). */
+const FieldTable: FC<{ caption: string; rows: (FieldRow & { events?: string[] })[]; events?: boolean }> = ({
+  caption,
+  rows,
+  events,
+}) => (
   <table>
     <caption>{caption}</caption>
     <thead>
@@ -238,6 +243,7 @@ const FieldTable: FC<{ caption: string; rows: FieldRow[] }> = ({ caption, rows }
         <th scope="col">項目</th>
         <th scope="col">型</th>
         <th scope="col">必須</th>
+        {events ? <th scope="col">対象イベント</th> : null}
         <th scope="col">説明</th>
         <th scope="col">制約</th>
       </tr>
@@ -252,6 +258,11 @@ const FieldTable: FC<{ caption: string; rows: FieldRow[] }> = ({ caption, rows }
             <code>{r.type}</code>
           </td>
           <td>{r.required ? '必須' : '任意'}</td>
+          {events ? (
+            <td>
+              {(r.events ?? EVENT_KINDS).length === EVENT_KINDS.length ? 'すべて' : r.events?.join(', ')}
+            </td>
+          ) : null}
           <td>{r.description}</td>
           <td>
             <Constraints items={r.constraints} />
@@ -272,40 +283,6 @@ const Constraints: FC<{ items: string[] }> = ({ items }) =>
       ))}
     </ul>
   );
-
-const EventFieldTable: FC<{ rows: EventFieldRow[] }> = ({ rows }) => (
-  <table>
-    <caption>EventPayload の項目（JWS の payload）</caption>
-    <thead>
-      <tr>
-        <th scope="col">項目</th>
-        <th scope="col">型</th>
-        <th scope="col">必須</th>
-        <th scope="col">対象イベント</th>
-        <th scope="col">説明</th>
-        <th scope="col">制約</th>
-      </tr>
-    </thead>
-    <tbody>
-      {rows.map((r) => (
-        <tr>
-          <th scope="row">
-            <code>{r.path}</code>
-          </th>
-          <td>
-            <code>{r.type}</code>
-          </td>
-          <td>{r.required ? '必須' : '任意'}</td>
-          <td>{r.events.length === EVENT_KINDS.length ? 'すべて' : r.events.join(', ')}</td>
-          <td>{r.description}</td>
-          <td>
-            <Constraints items={r.constraints} />
-          </td>
-        </tr>
-      ))}
-    </tbody>
-  </table>
-);
 
 const Endpoint: FC<{ o: Operation }> = ({ o }) => {
   const params = Array.isArray(o.op.parameters) ? o.op.parameters.filter(isObject) : [];
@@ -642,7 +619,11 @@ const DocsPage: FC<{ doc: OpenApiDocument; origin: string }> = ({ doc, origin })
                 ))}
               </tbody>
             </table>
-            <EventFieldTable rows={eventFieldRows(eventPayload)} />
+            <FieldTable
+              caption="EventPayload の項目（JWS の payload）"
+              rows={eventFieldRows(eventPayload)}
+              events
+            />
             <p>
               <code>issue</code>{' '}
               は新しい保証契約番号にだけ使えます。それ以外のイベントは自社の既存の番号にだけ使え、

@@ -294,5 +294,19 @@ describe('GET /api/docs', () => {
     expect(html).toContain('<link rel="stylesheet" href="/static/print.css" media="print"/>');
     // Every in-page link lands on an element that exists.
     for (const m of html.matchAll(/href="#([^"]+)"/g)) expect(html, `#${m[1]}`).toContain(`id="${m[1]}"`);
+    // The EventPayload table alone says which events a row applies to; other field tables have no such column.
+    const tables = [...html.matchAll(/<table>[\s\S]*?<\/table>/g)].map((m) => m[0]);
+    const eventTable = tables.find((t) =>
+      t.includes('<caption>EventPayload の項目（JWS の payload）</caption>'),
+    );
+    expect(eventTable).toBeDefined();
+    expect(eventTable).toContain('<th scope="col">対象イベント</th>');
+    expect(eventTable).toMatch(
+      /<code>contractNumber<\/code><\/th><td><code>[^<]+<\/code><\/td><td>必須<\/td><td>すべて<\/td>/,
+    );
+    expect(eventTable).toMatch(/<code>targetVersion<\/code>[\s\S]*?<td>[a-z_, ]*correction[a-z_, ]*<\/td>/);
+    const receiptTable = tables.find((t) => t.includes('<caption>受領証の項目</caption>'));
+    expect(receiptTable).toBeDefined();
+    expect(receiptTable).not.toContain('対象イベント');
   });
 });
