@@ -25,7 +25,10 @@ async function parse(c: Context): Promise<FormBody> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return (await c.req.parseBody()) as FormBody;
   const out: FormBody = Object.create(null);
-  for (const [name, value] of new URLSearchParams(await c.req.text())) {
+  // Bytes, then UTF-8 (a urlencoded body is ASCII anyway): workerd warns on every .text() of a body whose type is
+  // not text/*, which filled the Workers logs with one "will probably be corrupted" line per form POST.
+  const text = new TextDecoder().decode(await c.req.arrayBuffer());
+  for (const [name, value] of new URLSearchParams(text)) {
     if (name.endsWith('[]')) {
       const list = out[name];
       if (Array.isArray(list)) list.push(value);
