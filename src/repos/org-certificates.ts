@@ -71,8 +71,9 @@ export async function findOrgCertificate(
 }
 
 /**
- * The certificate with this organisation's marks when it has it in its list, and null marks when it does not yet
- * (the moment of a first 保証確認, which has already matched number, key and organisation).
+ * A certificate as a 保証確認 reads it: with its key digest (to check the key) and this organisation's marks when
+ * the organisation has it in its list already — null marks when it does not (a first verification). One read for
+ * the check and, when the answer is the certificate page, for the page too.
  */
 const certificateForOrg = preparedQuery((db, orgCode: string, contractNumber: string) =>
   db
@@ -82,18 +83,21 @@ const certificateForOrg = preparedQuery((db, orgCode: string, contractNumber: st
       j.onRef('o.contract_number', '=', 'c.contract_number').on('o.org_code', '=', orgCode),
     )
     .select(CERT_COLUMNS)
-    .select('s.name as surety_name')
+    .select(['s.name as surety_name', 'c.auth_key_digest'])
     .where('c.contract_number', '=', contractNumber),
 );
+
+export type CertificateForOrg = Omit<OrgCertificate, 'first_verified_at'> & {
+  first_verified_at: number | null;
+  surety_name: string;
+  auth_key_digest: Uint8Array;
+};
 
 export async function findCertificateForOrg(
   db: Kysely<Database>,
   orgCode: string,
   contractNumber: string,
-): Promise<
-  | (Omit<OrgCertificate, 'first_verified_at'> & { first_verified_at: number | null; surety_name: string })
-  | undefined
-> {
+): Promise<CertificateForOrg | undefined> {
   return (await certificateForOrg(db, orgCode, contractNumber))[0];
 }
 

@@ -9,7 +9,7 @@ import { leafHash } from '../domain/merkle.ts';
 import { type AcknowledgementWithUser, listAcknowledgementsForOrg } from '../repos/acknowledgements.ts';
 import { listEventHeads, storedEvent } from '../repos/certificates.ts';
 import {
-  findCertificateForOrg,
+  type CertificateForOrg,
   findOrgCertificate,
   type ListCursor,
   listOrgCertificates,
@@ -79,26 +79,28 @@ async function load(
 }
 
 /**
- * The certificate a 保証確認 has just proved the clerk may see (verify-certificate.ts), read BEFORE the grant that
- * lists it commits: marks are those of an earlier verification, or none. Only called after the number, the key and
- * the organisation matched, so the certificate exists.
+ * The page of a certificate a 保証確認 has just proved the clerk may see (verify-certificate.ts), built from the row
+ * that check read — BEFORE the grant that lists it commits, so the marks are those of an earlier verification, or
+ * none.
  */
-export async function loadVerifiedCertificate(
+export function verifiedCertificateDetail(
   deps: AppDeps,
   viewer: Viewer,
-  contractNumber: string,
+  row: CertificateForOrg,
   now: number,
 ): Promise<CertificateDetail> {
-  const row = await findCertificateForOrg(deps.db, viewer.orgCode, contractNumber);
-  if (!row) throw new Error(`certificate ${contractNumber} vanished during 保証確認`);
-  // First verification: the grant in this request's transaction sets first_verified_at to now.
-  return detailOf(deps, viewer, { ...row, first_verified_at: row.first_verified_at ?? now });
+  const { auth_key_digest: _digest, ...certificate } = row;
+  // First verification: the grant in this request's transaction sets first_verified_at to now; and there are no
+  // acknowledgements yet — only an organisation that has the certificate on its list may mark it (acknowledge.ts).
+  const first = row.first_verified_at === null;
+  return detailOf(deps, viewer, { ...certificate, first_verified_at: row.first_verified_at ?? now }, first);
 }
 
 async function detailOf(
   deps: AppDeps,
   viewer: Viewer,
   certificate: OrgCertificate & { surety_name: string },
+  firstVerification = false,
 ): Promise<CertificateDetail> {
   const contractNumber = certificate.contract_number;
   const rows = await listEventHeads(deps.db, contractNumber);
@@ -107,7 +109,9 @@ async function detailOf(
   const projection = project(events);
   const latestVersion = events.length;
   const before = certificate.last_viewed_version;
-  const acknowledgements = await listAcknowledgementsForOrg(deps.db, viewer.orgCode, contractNumber);
+  const acknowledgements = firstVerification
+    ? []
+    : await listAcknowledgementsForOrg(deps.db, viewer.orgCode, contractNumber);
   const cp = deps.logs.certs.latestCheckpoint;
   return {
     certificate,

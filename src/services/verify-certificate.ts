@@ -6,13 +6,13 @@ import type { AppDeps } from '../app.ts';
 import { authKeyMatches } from '../domain/auth-key.ts';
 import { isValidContractNumber } from '../domain/certificate.ts';
 import { findCertificate } from '../repos/certificates.ts';
-import { addOrgCertificateQuery } from '../repos/org-certificates.ts';
+import { addOrgCertificateQuery, findCertificateForOrg } from '../repos/org-certificates.ts';
 import {
   type CertificateDetail,
   foldNumber,
-  loadVerifiedCertificate,
   type RequestMeta,
   recordCertificateView,
+  verifiedCertificateDetail,
 } from './certificate-view.ts';
 import type { ThrottlePolicy } from './throttle.ts';
 
@@ -125,7 +125,13 @@ export async function verifyCertificate(
     }
   }
 
-  const cert = target === null ? undefined : await findCertificate(deps.db, target);
+  // The htmx answer is the certificate page: one read serves the check and the page (one read either way, so
+  // timing still does not tell an unknown number from a wrong key).
+  const forPage =
+    target !== null && input.show
+      ? await findCertificateForOrg(deps.db, input.user.orgCode, target)
+      : undefined;
+  const cert = target === null ? undefined : input.show ? forPage : await findCertificate(deps.db, target);
   // Always one HMAC + constant-time compare, whatever the number: timing must not tell unknown from wrong key.
   const keyMatches = authKeyMatches(
     deps.keys.secrets.authKey,
@@ -172,10 +178,10 @@ export async function verifyCertificate(
     now,
   });
   let detail: CertificateDetail | undefined;
-  if (input.show) {
+  if (forPage) {
     // Read first (marks as they were before this view), then submit grant and view in this order, synchronously:
     // the view's mark updates the row the grant inserts, and both ride one group commit.
-    detail = await loadVerifiedCertificate(deps, input.user, cert.contract_number, now);
+    detail = await verifiedCertificateDetail(deps, input.user, forPage, now);
     await Promise.all([
       record('success', null, [grant]),
       recordCertificateView(deps, input.user, meta, detail),

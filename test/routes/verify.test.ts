@@ -380,10 +380,18 @@ describe('htmx and full pages', () => {
     const again = await verify(w, fresh.contractNumber, fresh.authKey, HTMX);
     expect(again.status).toBe(200);
     expect(again.body).toContain('前回の表示以降に、この保証の内容が更新されました');
+    // A 受領 recorded since shows on the page the next verification answers with (its marks are read, not assumed).
+    const path = `/certificates/${fresh.contractNumber}`;
+    expect((await w.post(`${path}/acknowledgements`, { kind: 'received' }, { from: path })).status).toBe(303);
+    const third = await verify(w, fresh.contractNumber, fresh.authKey, HTMX);
+    expect(third.status).toBe(200);
+    expect(third.body).toMatch(/現在の状態：<strong>受領<\/strong>/);
     const views = await accessEvents({ action: 'certificate.view', target: fresh.contractNumber });
     expect(views.map((r) => JSON.parse(r.detail ?? '{}'))).toEqual([
       { version: 1, changedSinceLastView: false },
       { version: 2, changedSinceLastView: true },
+      { version: 2, changedSinceLastView: false }, // the GET before the 受領 form
+      { version: 2, changedSinceLastView: false },
     ]);
   });
 });
