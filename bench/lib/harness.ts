@@ -1,5 +1,5 @@
 // Benchmark plumbing: a prepared data dir with a registered surety, the server child, the load child, medians.
-import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -217,22 +217,19 @@ export interface WrkResult {
   p99: number;
 }
 
-/**
- * Run Debian's wrk (C, far lighter than autocannon on a 2-core box: more of the CPU goes to the server under
- * test). With bodiesFile, POSTs each pre-signed body once; otherwise plain GETs.
- */
-export function runWrk(opts: {
+interface WrkOptions {
   url: string;
   connections: number;
   duration: number;
   bodiesFile?: string;
   threads?: number;
-}): WrkResult {
-  const threads = opts.threads ?? 1;
+}
+
+function wrkArgs(opts: WrkOptions): string[] {
   const script = join(ROOT, opts.bodiesFile ? 'bench/lib/wrk-bodies.lua' : 'bench/lib/wrk-plain.lua');
   const args = [
     '-t',
-    String(threads),
+    String(opts.threads ?? 1),
     '-c',
     String(opts.connections),
     '-d',
@@ -244,17 +241,17 @@ export function runWrk(opts: {
     opts.url,
   ];
   if (opts.bodiesFile) args.push('--', opts.bodiesFile);
-  const r = spawnSync('wrk', args, {
-    encoding: 'utf8',
-    env: { ...process.env, WRK_THREADS: String(threads) },
-  });
-  if (r.status !== 0) throw new Error(`wrk failed (is it installed? apt-get install wrk): ${r.stderr}`);
-  const line = r.stdout
+  return args;
+}
+
+function wrkResult(opts: WrkOptions, status: number | null, stdout: string, stderr: string): WrkResult {
+  if (status !== 0) throw new Error(`wrk failed (is it installed? apt-get install wrk): ${stderr}`);
+  const line = stdout
     .trim()
     .split('\n')
     .reverse()
     .find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`wrk printed no summary: ${r.stdout}`);
+  if (!line) throw new Error(`wrk printed no summary: ${stdout}`);
   const j = JSON.parse(line) as Record<string, number>;
   const ok = opts.bodiesFile ? j.created! : j.requests!;
   return {
@@ -266,6 +263,40 @@ export function runWrk(opts: {
     p90: j.p90 ?? j.p50!,
     p99: j.p99!,
   };
+}
+
+/**
+ * Run Debian's wrk (C, far lighter than autocannon on a 2-core box: more of the CPU goes to the server under
+ * test). With bodiesFile, POSTs each pre-signed body once; otherwise plain GETs.
+ */
+export function runWrk(opts: WrkOptions): WrkResult {
+  const env = { ...process.env, WRK_THREADS: String(opts.threads ?? 1) };
+  const r = spawnSync('wrk', wrkArgs(opts), { encoding: 'utf8', env });
+  return wrkResult(opts, r.status, r.stdout, r.stderr);
+}
+
+/** runWrk for a server in THIS process (its event loop must keep turning while wrk runs). */
+export function runWrkAsync(opts: WrkOptions): Promise<WrkResult> {
+  const env = { ...process.env, WRK_THREADS: String(opts.threads ?? 1) };
+  const child = spawn('wrk', wrkArgs(opts), { env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      try {
+        resolve(wrkResult(opts, status, stdout, stderr));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
 }
 
 export interface WrkSessionResult {
