@@ -244,7 +244,8 @@ function wrkArgs(opts: WrkOptions): string[] {
   return args;
 }
 
-function wrkResult(opts: WrkOptions, status: number | null, stdout: string, stderr: string): WrkResult {
+/** The JSON line the wrk scripts print last (their done() summary). */
+function wrkSummary(status: number | null, stdout: string, stderr: string): Record<string, number> {
   if (status !== 0) throw new Error(`wrk failed (is it installed? apt-get install wrk): ${stderr}`);
   const line = stdout
     .trim()
@@ -252,7 +253,11 @@ function wrkResult(opts: WrkOptions, status: number | null, stdout: string, stde
     .reverse()
     .find((l) => l.startsWith('{'));
   if (!line) throw new Error(`wrk printed no summary: ${stdout}`);
-  const j = JSON.parse(line) as Record<string, number>;
+  return JSON.parse(line) as Record<string, number>;
+}
+
+function wrkResult(opts: WrkOptions, status: number | null, stdout: string, stderr: string): WrkResult {
+  const j = wrkSummary(status, stdout, stderr);
   const ok = opts.bodiesFile ? j.created! : j.requests!;
   return {
     rps: ok / j.seconds!,
@@ -265,20 +270,16 @@ function wrkResult(opts: WrkOptions, status: number | null, stdout: string, stde
   };
 }
 
-/**
- * Run Debian's wrk (C, far lighter than autocannon on a 2-core box: more of the CPU goes to the server under
- * test). With bodiesFile, POSTs each pre-signed body once; otherwise plain GETs.
- */
-export function runWrk(opts: WrkOptions): WrkResult {
-  const env = { ...process.env, WRK_THREADS: String(opts.threads ?? 1) };
-  const r = spawnSync('wrk', wrkArgs(opts), { encoding: 'utf8', env });
-  return wrkResult(opts, r.status, r.stdout, r.stderr);
+function wrkEnv(threads = 1): NodeJS.ProcessEnv {
+  return { ...process.env, WRK_THREADS: String(threads) };
 }
 
-/** runWrk for a server in THIS process (its event loop must keep turning while wrk runs). */
-export function runWrkAsync(opts: WrkOptions): Promise<WrkResult> {
-  const env = { ...process.env, WRK_THREADS: String(opts.threads ?? 1) };
-  const child = spawn('wrk', wrkArgs(opts), { env });
+/** wrk as a child that does not block this process's event loop (for a server in this process). */
+function spawnWrk(
+  args: string[],
+  threads?: number,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn('wrk', args, { env: wrkEnv(threads) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -289,14 +290,23 @@ export function runWrkAsync(opts: WrkOptions): Promise<WrkResult> {
   });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (status) => {
-      try {
-        resolve(wrkResult(opts, status, stdout, stderr));
-      } catch (e) {
-        reject(e);
-      }
-    });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/**
+ * Run Debian's wrk (C, far lighter than autocannon on a 2-core box: more of the CPU goes to the server under
+ * test). With bodiesFile, POSTs each pre-signed body once; otherwise plain GETs.
+ */
+export function runWrk(opts: WrkOptions): WrkResult {
+  const r = spawnSync('wrk', wrkArgs(opts), { encoding: 'utf8', env: wrkEnv(opts.threads) });
+  return wrkResult(opts, r.status, r.stdout, r.stderr);
+}
+
+/** runWrk for a server in THIS process (its event loop must keep turning while wrk runs). */
+export async function runWrkAsync(opts: WrkOptions): Promise<WrkResult> {
+  const r = await spawnWrk(wrkArgs(opts), opts.threads);
+  return wrkResult(opts, r.status, r.stdout, r.stderr);
 }
 
 export interface WrkSessionResult {
@@ -318,7 +328,7 @@ export interface WrkSessionResult {
  * Run wrk with bench/lib/wrk-verify.lua: signed-in clerks' requests built from a tuples file
  * (cookie, csrf, number, key), in one of its modes (verify | show | view | mixed | list | search).
  */
-export function runWrkSessions(opts: {
+export interface WrkSessionOptions {
   url: string;
   origin: string;
   connections: number;
@@ -326,11 +336,12 @@ export function runWrkSessions(opts: {
   tuplesFile: string;
   mode: 'verify' | 'show' | 'view' | 'mixed' | 'list' | 'search';
   threads?: number;
-}): WrkSessionResult {
-  const threads = opts.threads ?? 1;
-  const args = [
+}
+
+function wrkSessionArgs(opts: WrkSessionOptions): string[] {
+  return [
     '-t',
-    String(threads),
+    String(opts.threads ?? 1),
     '-c',
     String(opts.connections),
     '-d',
@@ -345,18 +356,10 @@ export function runWrkSessions(opts: {
     opts.mode,
     opts.origin,
   ];
-  const r = spawnSync('wrk', args, {
-    encoding: 'utf8',
-    env: { ...process.env, WRK_THREADS: String(threads) },
-  });
-  if (r.status !== 0) throw new Error(`wrk failed (is it installed? apt-get install wrk): ${r.stderr}`);
-  const line = r.stdout
-    .trim()
-    .split('\n')
-    .reverse()
-    .find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`wrk printed no summary: ${r.stdout}`);
-  const j = JSON.parse(line) as Record<string, number>;
+}
+
+function wrkSessionResult(status: number | null, stdout: string, stderr: string): WrkSessionResult {
+  const j = wrkSummary(status, stdout, stderr);
   return {
     rps303: j.s303! / j.seconds!,
     rps200: j.s200! / j.seconds!,
@@ -369,6 +372,18 @@ export function runWrkSessions(opts: {
     p95: j.p95!,
     p99: j.p99!,
   };
+}
+
+/** Signed-in clerks' requests through bench/lib/wrk-verify.lua (see its header for the modes). */
+export function runWrkSessions(opts: WrkSessionOptions): WrkSessionResult {
+  const r = spawnSync('wrk', wrkSessionArgs(opts), { encoding: 'utf8', env: wrkEnv(opts.threads) });
+  return wrkSessionResult(r.status, r.stdout, r.stderr);
+}
+
+/** runWrkSessions for a server in THIS process. */
+export async function runWrkSessionsAsync(opts: WrkSessionOptions): Promise<WrkSessionResult> {
+  const r = await spawnWrk(wrkSessionArgs(opts), opts.threads);
+  return wrkSessionResult(r.status, r.stdout, r.stderr);
 }
 
 export interface PacedResult {
