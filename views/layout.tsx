@@ -5,7 +5,6 @@ import type { Child, FC } from 'hono/jsx';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { SessionUser } from '../src/services/sessions.ts';
 import { CsrfField } from './components/csrf-field.tsx';
-import { PageContext } from './context.ts';
 import { escapeHtml } from './escape.ts';
 
 export const HTMX_SCRIPT = '/static/vendor/htmx-4.0.1.min.js';
@@ -104,52 +103,50 @@ export const Layout: FC<LayoutProps> = ({ title, user, csrfToken, children, curr
   <html lang="ja">
     {documentHead(title)}
     <body>
-      <PageContext.Provider value={{ csrfToken, user }}>
-        <a class="skip-link" href="#main">
-          本文へ移動
-        </a>
-        <header class="site-header">
-          <div class="site-header__bar container">
-            <a class="brand" href="/">
-              <span class="brand__name">電証</span>
-              <span class="brand__tagline">電子保証 確認サービス</span>
+      <a class="skip-link" href="#main">
+        本文へ移動
+      </a>
+      <header class="site-header">
+        <div class="site-header__bar container">
+          <a class="brand" href="/">
+            <span class="brand__name">電証</span>
+            <span class="brand__tagline">電子保証 確認サービス</span>
+          </a>
+          {user && csrfToken ? (
+            <Account user={user} csrfToken={csrfToken} />
+          ) : current === '/login' ? null : (
+            <a class="button button--secondary button--small site-header__login" href="/login">
+              ログイン
             </a>
-            {user && csrfToken ? (
-              <Account user={user} csrfToken={csrfToken} />
-            ) : current === '/login' ? null : (
-              <a class="button button--secondary button--small site-header__login" href="/login">
-                ログイン
-              </a>
-            )}
-          </div>
-          <Nav user={user} current={current} />
-        </header>
-        <main class="site-main container" id="main" tabindex={-1} autofocus={focusMain || undefined}>
-          {children}
-        </main>
-        <footer class="site-footer">
-          <div class="container">
-            <ul class="site-footer__links">
-              <li>
-                <a href="/help">ヘルプ・よくある質問</a>
-              </li>
-              <li>
-                <a href="/orderers">電子保証対応の発注者一覧</a>
-              </li>
-              <li>
-                <a href="/log/certs/checkpoint">公開ログ（署名付きチェックポイント）</a>
-              </li>
-              <li>
-                <a href="/api/docs">保証会社向け API・検証方法</a>
-              </li>
-            </ul>
-            <p class="site-footer__note">
-              電証（densho）—
-              電子保証の発行日時を公開の署名付きログに記録し、発注者が確認するためのサービスです。
-            </p>
-          </div>
-        </footer>
-      </PageContext.Provider>
+          )}
+        </div>
+        <Nav user={user} current={current} />
+      </header>
+      <main class="site-main container" id="main" tabindex={-1} autofocus={focusMain || undefined}>
+        {children}
+      </main>
+      <footer class="site-footer">
+        <div class="container">
+          <ul class="site-footer__links">
+            <li>
+              <a href="/help">ヘルプ・よくある質問</a>
+            </li>
+            <li>
+              <a href="/orderers">電子保証対応の発注者一覧</a>
+            </li>
+            <li>
+              <a href="/log/certs/checkpoint">公開ログ（署名付きチェックポイント）</a>
+            </li>
+            <li>
+              <a href="/api/docs">保証会社向け API・検証方法</a>
+            </li>
+          </ul>
+          <p class="site-footer__note">
+            電証（densho）—
+            電子保証の発行日時を公開の署名付きログに記録し、発注者が確認するためのサービスです。
+          </p>
+        </div>
+      </footer>
     </body>
   </html>
 );

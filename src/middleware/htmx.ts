@@ -1,10 +1,9 @@
 // htmx 4 awareness: tell fragment requests from page loads, mark responses as varying on it, and render the
 // fragment or the full page from the same view (htmx 4 headers: HX-Request, HX-Request-Type: full|partial).
 import type { Context, MiddlewareHandler } from 'hono';
-import { jsx } from 'hono/jsx';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { PageContext } from '../../views/context.ts';
+import { renderDocument, renderToString } from '../../views/render.ts';
 import type { WebEnv } from './session.ts';
 
 /**
@@ -38,26 +37,14 @@ export interface Views {
 
 /**
  * The fragment for htmx fragment requests, the full page otherwise — one route, one view file, both shapes.
- * The fragment gets the same PageContext as the page, so <CsrfField /> works inside it.
+ * (Forms inside either get the CSRF token as a prop from the route: <CsrfField token={…} />.)
  */
-export async function render(
-  c: Context<WebEnv>,
-  views: Views,
-  status: ContentfulStatusCode = 200,
-): Promise<Response> {
-  if (isHtmx(c)) {
-    const value = { csrfToken: c.get('csrfToken'), user: c.get('user') };
-    const body = await jsx(PageContext.Provider, { value }, views.fragment);
-    return c.html(String(body), status);
-  }
-  return c.html(`<!DOCTYPE html>${String(await views.page)}`, status);
+export function render(c: Context<WebEnv>, views: Views, status: ContentfulStatusCode = 200): Response {
+  if (isHtmx(c)) return c.html(renderToString(views.fragment), status);
+  return c.html(renderDocument(views.page), status);
 }
 
 /** A full page only (screens with no fragment, such as the login form). */
-export async function renderPage(
-  c: Context,
-  page: JSX.Element,
-  status: ContentfulStatusCode = 200,
-): Promise<Response> {
-  return c.html(`<!DOCTYPE html>${String(await page)}`, status);
+export function renderPage(c: Context, page: JSX.Element, status: ContentfulStatusCode = 200): Response {
+  return c.html(renderDocument(page), status);
 }

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { raw } from 'hono/html';
 import type { Child, FC } from 'hono/jsx';
+import { renderDocument } from '../../views/render.ts';
 import type { AppDeps } from '../app.ts';
 import { EVENT_KINDS, EVENT_LABELS, PRODUCTS } from '../domain/certificate.ts';
 import { buildOpenApi, type JsonObject, type OpenApiDocument } from '../services/openapi.ts';
@@ -33,8 +34,7 @@ const pages = new Map<string, string>();
 export async function renderDocsPage(origin: string): Promise<string> {
   let html = pages.get(origin);
   if (html === undefined) {
-    const body = await (<DocsPage doc={buildOpenApi(origin)} origin={origin} />);
-    html = `<!DOCTYPE html>${String(body)}`;
+    html = renderDocument(<DocsPage doc={buildOpenApi(origin)} origin={origin} />);
     pages.set(origin, html);
   }
   return html;

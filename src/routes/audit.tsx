@@ -234,7 +234,7 @@ export function auditRoutes(deps: AppDeps): Hono<WebEnv> {
       c,
       {
         page: <IntegrityPage user={user} csrfToken={c.get('csrfToken')} {...body} />,
-        fragment: <IntegrityBody {...body} />,
+        fragment: <IntegrityBody csrfToken={c.get('csrfToken')} {...body} />,
       },
       status,
     );
@@ -292,7 +292,7 @@ export function auditRoutes(deps: AppDeps): Hono<WebEnv> {
     c: Context<WebEnv>,
     result: CheckpointCheck | null,
     error: string | null,
-  ): Promise<Response> {
+  ): Response | Promise<Response> {
     const status = error ? 422 : 200;
     if (isHtmx(c)) {
       const fragment = <CheckpointResult result={result} error={error} />;

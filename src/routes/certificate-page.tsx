@@ -2,6 +2,7 @@
 // itself (POST /verify from htmx), so both render exactly the same page for the same detail.
 import type { Context } from 'hono';
 import { type AckFormState, CertificatePage } from '../../views/certificates/certificate.tsx';
+import { renderDocument } from '../../views/render.ts';
 import type { SessionUser, WebEnv } from '../middleware/session.ts';
 import type { CertificateDetail } from '../services/certificate-view.ts';
 
@@ -13,13 +14,13 @@ export function canAct(user: SessionUser): boolean {
   return user.orgKind === 'orderer' && VERIFY_ROLES.includes(user.role);
 }
 
-export async function certificatePageResponse(
+export function certificatePageResponse(
   c: Context<WebEnv>,
   detail: CertificateDetail,
   ackForm: AckFormState,
   status: 200 | 422,
   options: { focusMain?: boolean } = {},
-): Promise<Response> {
+): Response {
   const user = c.get('user') as SessionUser;
   const view = (
     <CertificatePage
@@ -31,5 +32,5 @@ export async function certificatePageResponse(
       focusMain={options.focusMain ?? false}
     />
   );
-  return c.html(`<!DOCTYPE html>${String(await view)}`, status);
+  return c.html(renderDocument(view), status);
 }

@@ -7,6 +7,7 @@ import { CopyPage } from '../../views/certificates/copy.tsx';
 import { certificatePath } from '../../views/certificates/format.ts';
 import { ListPageView, ListResults, MoreRows } from '../../views/certificates/list.tsx';
 import { VersionPage } from '../../views/certificates/version.tsx';
+import { renderDocument } from '../../views/render.ts';
 import type { AppDeps } from '../app.ts';
 import { PRODUCT_CODES, type ProductCode } from '../domain/certificate.ts';
 import { formBody } from '../middleware/form-body.ts';
@@ -43,12 +44,12 @@ function listFilters(c: Context<WebEnv>): ListFilters {
 }
 
 /** A full page (these screens have no fragment of their own). */
-async function page(c: Context<WebEnv>, view: JSX.Element, status: 200 | 422 = 200): Promise<Response> {
-  return c.html(`<!DOCTYPE html>${String(await view)}`, status);
+function page(c: Context<WebEnv>, view: JSX.Element, status: 200 | 422 = 200): Response {
+  return c.html(renderDocument(view), status);
 }
 
-/** An htmx-only answer: render() wraps it in the page context (<CsrfField /> needs the token). */
-function fragmentOnly(c: Context<WebEnv>, view: JSX.Element, status: 200 | 422): Promise<Response> {
+/** An htmx-only answer (the fragment is the whole response). */
+function fragmentOnly(c: Context<WebEnv>, view: JSX.Element, status: 200 | 422): Response {
   return render(c, { page: view, fragment: view }, status);
 }
 
@@ -163,6 +164,7 @@ export function certificateRoutes(deps: AppDeps): Hono<WebEnv> {
             contractNumber={contractNumber}
             acknowledgements={result.acknowledgements}
             canAcknowledge
+            csrfToken={c.get('csrfToken')}
             form={{ ...EMPTY_ACK_FORM, recorded: kind === 'returned' ? 'returned' : 'received' }}
           />,
           200,
@@ -182,6 +184,7 @@ export function certificateRoutes(deps: AppDeps): Hono<WebEnv> {
           contractNumber={contractNumber}
           acknowledgements={result.acknowledgements}
           canAcknowledge
+          csrfToken={c.get('csrfToken')}
           form={form}
         />,
         422,

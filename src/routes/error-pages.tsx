@@ -17,7 +17,7 @@ export function errorResponse(
   c: Context,
   status: ContentfulStatusCode,
   opts: { reason?: ErrorReason } = {},
-): Promise<Response> {
+): Response {
   // Works on any context: variables the session middleware did not set (it may not have run) read as absent.
   const web = c as Context<WebEnv>;
   const props: ErrorViewProps = {

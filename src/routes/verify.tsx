@@ -25,7 +25,7 @@ function show(c: Context<WebEnv>, user: SessionUser, props: VerifyViewProps, sta
     c,
     {
       page: <VerifyPage user={user} csrfToken={c.get('csrfToken')} {...props} />,
-      fragment: <VerifyPanel {...props} />,
+      fragment: <VerifyPanel csrfToken={c.get('csrfToken')} {...props} />,
     },
     status,
   );

@@ -183,7 +183,7 @@ export const JobPage: FC<{ user: SessionUser; csrfToken: string; job: IntegrityJ
   </Layout>
 );
 
-const CheckpointForm: FC = () => (
+const CheckpointForm: FC<{ csrfToken: string }> = ({ csrfToken }) => (
   <form
     class="form audit-check-form"
     method="post"
@@ -193,7 +193,7 @@ const CheckpointForm: FC = () => (
     hx-target="#checkpoint-result"
     hx-swap="outerHTML"
   >
-    <CsrfField />
+    <CsrfField token={csrfToken} />
     <div class="field">
       <label class="field__label" for="note">
         チェックポイント（貼り付け）
@@ -228,7 +228,8 @@ export const IntegrityBody: FC<{
   canRecompute: boolean;
   result: CheckpointCheck | null;
   error: string | null;
-}> = ({ checkpoints, jobs, canRecompute, result, error }) => (
+  csrfToken: string;
+}> = ({ checkpoints, jobs, canRecompute, result, error, csrfToken }) => (
   <div id="audit-integrity" class="audit-integrity">
     <section class="section" aria-labelledby="int-latest-h">
       <h2 id="int-latest-h">最新のチェックポイント</h2>
@@ -268,7 +269,7 @@ export const IntegrityBody: FC<{
 
     <section class="section" aria-labelledby="int-check-h">
       <h2 id="int-check-h">以前のチェックポイントとの整合性を確認する</h2>
-      <CheckpointForm />
+      <CheckpointForm csrfToken={csrfToken} />
       <CheckpointResult result={result} error={error} />
     </section>
 
@@ -290,7 +291,7 @@ export const IntegrityBody: FC<{
             )}
             {canRecompute && job?.status !== 'running' ? (
               <form method="post" action="/audit/integrity/recompute">
-                <CsrfField />
+                <CsrfField token={csrfToken} />
                 <input type="hidden" name="log" value={log} />
                 <button class="button button--secondary" type="submit">
                   {LOG_LABELS[log]}を再計算する
@@ -326,6 +327,6 @@ export const IntegrityPage: FC<{
       電証の2つのログ（保証ログとアクセスログ）は、追記だけができる署名付きの Merkle
       ログです。ここでは、その署名と整合性をこの画面で確かめられます。手順は「ログを自分で検証する方法」（docs/auditing.md）にもあります。
     </p>
-    <IntegrityBody {...body} />
+    <IntegrityBody csrfToken={csrfToken} {...body} />
   </Layout>
 );

@@ -42,7 +42,7 @@ export const AccountPage: FC<{ user: SessionUser; csrfToken: string }> = ({ user
       <h2 id="logout-h">ログアウト</h2>
       <p>このパソコンの画面からログアウトします。</p>
       <form method="post" action="/logout">
-        <CsrfField />
+        <CsrfField token={csrfToken} />
         <button class="button button--secondary" type="submit">
           ログアウト
         </button>
@@ -51,7 +51,7 @@ export const AccountPage: FC<{ user: SessionUser; csrfToken: string }> = ({ user
         ほかのパソコンでログインしたままの画面がある場合や、パスワードが他人に知られたおそれがある場合は、すべての端末からログアウトしてください。
       </p>
       <form method="post" action="/logout?all=1">
-        <CsrfField />
+        <CsrfField token={csrfToken} />
         <button class="button button--warning" type="submit">
           すべての端末からログアウト
         </button>

@@ -81,7 +81,7 @@ export const LoginPage: FC<LoginViewProps> = (p) => {
         ) : null}
         <p>発注者の職員の方のログイン画面です。受注者・保証会社の方は、ログインの必要はありません。</p>
         <form class="form" method="post" action="/login" novalidate>
-          <CsrfField />
+          <CsrfField token={p.csrfToken} />
           <input type="hidden" name="next" value={p.next} />
           <Field
             id="login"

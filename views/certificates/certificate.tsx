@@ -43,7 +43,8 @@ export const AckPanel: FC<{
   acknowledgements: AcknowledgementWithUser[];
   canAcknowledge: boolean;
   form: AckFormState;
-}> = ({ contractNumber, acknowledgements, canAcknowledge, form }) => {
+  csrfToken: string;
+}> = ({ contractNumber, acknowledgements, canAcknowledge, form, csrfToken }) => {
   const latest = acknowledgements[0];
   const action = `${certificatePath(contractNumber)}/acknowledgements`;
   return (
@@ -77,7 +78,7 @@ export const AckPanel: FC<{
             hx-swap="outerHTML"
             hx-disable="find button"
           >
-            <CsrfField />
+            <CsrfField token={csrfToken} />
             <input type="hidden" name="kind" value="received" />
             <h3>受領する</h3>
             <p class="field__hint">内容を確認し、保証証書として受け取る場合に記録します。</p>
@@ -95,7 +96,7 @@ export const AckPanel: FC<{
             hx-disable="find button"
             novalidate
           >
-            <CsrfField />
+            <CsrfField token={csrfToken} />
             <input type="hidden" name="kind" value="returned" />
             <h3>返戻する</h3>
             <div class={form.error ? 'field field--error' : 'field'}>
@@ -270,6 +271,7 @@ export const CertificatePage: FC<CertificatePageProps> = ({
         contractNumber={no}
         acknowledgements={detail.acknowledgements}
         canAcknowledge={canAcknowledge}
+        csrfToken={csrfToken}
         form={ackForm}
       />
 

@@ -1,11 +1,9 @@
-// <CsrfField />: the hidden `_csrf` input every POST form carries (checked by src/middleware/csrf.ts).
+// <CsrfField />: the hidden `_csrf` input every POST form carries (checked by src/middleware/csrf.ts). The token is
+// a prop, passed down from the route (c.get('csrfToken')): explicit, and no JSX context (see views/render.ts).
 import type { FC } from 'hono/jsx';
-import { useContext } from 'hono/jsx';
-import { PageContext } from '../context.ts';
 
-export const CsrfField: FC<{ token?: string }> = ({ token }) => {
-  const value = token ?? useContext(PageContext)?.csrfToken;
+export const CsrfField: FC<{ token: string }> = ({ token }) => {
   // A form without the token would always be refused; failing the render makes the bug loud in tests.
-  if (!value) throw new Error('CsrfField rendered outside <Layout> / render() and without a token prop');
-  return <input type="hidden" name="_csrf" value={value} />;
+  if (!token) throw new Error('CsrfField rendered without a CSRF token (pass csrfToken from the route)');
+  return <input type="hidden" name="_csrf" value={token} />;
 };

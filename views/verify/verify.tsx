@@ -33,7 +33,13 @@ function waitText(seconds: number): string {
 }
 
 /** The part htmx swaps: messages and the form. hx-target is on the form itself (htmx 4 does not inherit). */
-export const VerifyPanel: FC<VerifyViewProps> = ({ contractNumber, errors, failed, retryAfterSeconds }) => {
+export const VerifyPanel: FC<VerifyViewProps & { csrfToken: string }> = ({
+  contractNumber,
+  errors,
+  failed,
+  retryAfterSeconds,
+  csrfToken,
+}) => {
   const fieldErrors: FieldError[] = [];
   if (errors.contractNumber) fieldErrors.push({ field: 'contract-number', message: errors.contractNumber });
   if (errors.authKey) fieldErrors.push({ field: 'auth-key', message: errors.authKey });
@@ -63,7 +69,7 @@ export const VerifyPanel: FC<VerifyViewProps> = ({ contractNumber, errors, faile
         hx-disable="find button"
         novalidate
       >
-        <CsrfField />
+        <CsrfField token={csrfToken} />
         <Field
           id="contract-number"
           name="contractNumber"
@@ -124,7 +130,7 @@ export const VerifyPage: FC<VerifyViewProps & { user: SessionUser; csrfToken: st
         」に追加され、以後は認証キーなしで表示できます。確認できるのは、発注者が「{user.orgName}
         」となっている保証です。
       </p>
-      <VerifyPanel {...props} />
+      <VerifyPanel csrfToken={csrfToken} {...props} />
     </Layout>
   );
 };
