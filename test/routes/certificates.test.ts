@@ -1,9 +1,10 @@
 // Certificate screens over real HTTP + SQLite, with certificates pushed through the real surety API: the page and
 // its fragments, the display rule, "changed since last viewed", version pages, the 写し, the list (search, filters,
 // keyset paging), other organisations, XSS, 受領/返戻 and the surety's GET /api/v1/acknowledgements.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { renderSVG } from 'uqr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestPlatform, type TestPlatform, type TestSurety } from '../helpers/platform.ts';
 import {
   addUser,
@@ -321,6 +322,37 @@ describe('GET /certificates/:no', () => {
         target: cert.contractNumber,
       },
     ]);
+  });
+});
+
+describe('render cost', () => {
+  // Once any AsyncLocalStorage has run, Node 20 runs promise hooks for every promise of the process (≈ 5 % of a
+  // page's CPU). hono/jsx enters one for a JSX context, toString(), and <link>/<script>/<style>/<meta>/<title>;
+  // views/render.ts and string tags avoid all of them. This watches the real pages served over HTTP.
+  it('serves the 保証確認 (htmx), the page, a version, the 写し and the list without entering an AsyncLocalStorage', async () => {
+    const cert = await pushIssue(p);
+    const csrf = await clerk.csrf('/verify');
+    const run = vi.spyOn(AsyncLocalStorage.prototype, 'run');
+    try {
+      const verifiedPage = await clerk.post(
+        '/verify',
+        { contractNumber: cert.contractNumber, authKey: cert.authKey },
+        { csrf, headers: HTMX },
+      );
+      expect(verifiedPage.body).toContain('certificate-print.css');
+      for (const path of [
+        `/certificates/${cert.contractNumber}`,
+        `/certificates/${cert.contractNumber}/versions/1`,
+        `/certificates/${cert.contractNumber}/versions/1/copy`,
+        '/certificates',
+      ]) {
+        const res = await clerk.get(path);
+        expect(res.status, path).toBe(200);
+      }
+      expect(run).not.toHaveBeenCalled();
+    } finally {
+      run.mockRestore();
+    }
   });
 });
 

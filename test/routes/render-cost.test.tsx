@@ -22,12 +22,14 @@ function tsxFiles(dir: string): string[] {
 }
 
 describe('views stay on hono/jsx fast path', () => {
-  it('no .tsx file opens a JSX <head> or <svg> element', () => {
+  it('no .tsx file opens a JSX <head>, <svg>, <link>, <script>, <style>, <meta> or <title> element', () => {
     const offenders = [...tsxFiles(join(ROOT, 'views')), ...tsxFiles(join(ROOT, 'src'))].flatMap((file) =>
       readFileSync(file, 'utf8')
         .split('\n')
         .flatMap((line, i) =>
-          /^\s*<(head|svg)[\s>/]/.test(line) ? [`${relative(ROOT, file)}:${i + 1}: ${line.trim()}`] : [],
+          /^\s*<(head|svg|link|script|style|meta|title)[\s>/]/.test(line)
+            ? [`${relative(ROOT, file)}:${i + 1}: ${line.trim()}`]
+            : [],
         ),
     );
     expect(offenders).toEqual([]);

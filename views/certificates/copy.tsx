@@ -145,7 +145,8 @@ export const CopyPage: FC<{
           </p>
         </footer>
       </article>
-      <script src="/static/certificate-print.js" defer />
+      {/* A string, not a JSX <script>: see CertificateStyles. */}
+      {raw('<script src="/static/certificate-print.js" defer=""></script>')}
     </Layout>
   );
 };
