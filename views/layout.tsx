@@ -82,9 +82,8 @@ const Account: FC<{ user: SessionUser; csrfToken: string }> = ({ user, csrfToken
 );
 
 /**
- * <head> as one pre-escaped string, not JSX: hono/jsx switches every later element of the PROCESS onto a
- * namespace-context lookup (an AsyncLocalStorage read per element) once it has rendered a <head> or <svg>
- * element (measured: 31 % of a certificate page's render). The head is static but for its title.
+ * <head> as one pre-escaped string: it is static but for its title, and holds a <script>, which the JSX runtime
+ * does not write (views/jsx/jsx-runtime.ts refuses <head>, <script>, <style> and <svg>).
  */
 export function documentHead(title: string): HtmlEscapedString {
   return raw(

@@ -1,32 +1,17 @@
-// Renders a hono/jsx view to its HTML string, synchronously and without hono's per-render AsyncLocalStorage.run.
-// Why: our views are synchronous and get everything as props (no JSX context), and once an AsyncLocalStorage has
-// run, Node 20 keeps its promise hooks on for every promise in the process — about 5 % of a page's CPU here
-// (bench A/B, session 4). hono's own toString() is the same walk (toStringToBuffer) wrapped in that run.
+// Renders a view to its HTML string. With densho's JSX runtime (views/jsx/jsx-runtime.ts) a JSX element already IS
+// its escaped HTML, so this only checks that and unwraps it. The check matters: hono's own render path (toString()
+// inside AsyncLocalStorage.run) switches Node's promise hooks on for the whole process, and an async view would put
+// a Promise here — both are mistakes to make loud, not to paper over.
 import type { JSX } from 'hono/jsx/jsx-runtime';
+import { Html } from './jsx/jsx-runtime.ts';
 
-/** hono/jsx's render buffer: the HTML so far at [0]; async parts and callbacks land beyond it. */
-type RenderBuffer = [string, ...unknown[]] & { callbacks?: unknown[] };
-
-interface Renderable {
-  toStringToBuffer(buffer: RenderBuffer): void;
-}
-
-function isRenderable(node: unknown): node is Renderable {
-  return typeof (node as Renderable | null)?.toStringToBuffer === 'function';
-}
-
-export function renderToString(view: JSX.Element): string {
-  if (!isRenderable(view)) throw new TypeError('renderToString: pass a JSX element such as <Page … />');
-  const buffer: RenderBuffer = [''];
-  view.toStringToBuffer(buffer);
-  if (buffer.length !== 1 || buffer.callbacks) {
-    // An async component, a Promise child or an html`` callback: none of our views has one, and rendering it
-    // here would drop that part silently — make the mistake loud instead.
-    throw new Error(
-      'renderToString: this view is not synchronous (async component, Promise child or callback)',
-    );
+export function renderToString(element: JSX.Element): string {
+  const view: unknown = element;
+  if (view instanceof Html) return view.html;
+  if (view instanceof Promise) {
+    throw new Error('renderToString: this view is not synchronous (async component or Promise child)');
   }
-  return buffer[0];
+  throw new TypeError('renderToString: pass a JSX element such as <Page … />');
 }
 
 /** A full HTML document. */

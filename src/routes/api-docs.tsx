@@ -450,7 +450,7 @@ const DocsPage: FC<{ doc: OpenApiDocument; origin: string }> = ({ doc, origin })
   return (
     <html lang="ja">
       {raw(
-        // A string, not JSX: see documentHead in views/layout.tsx (a JSX <head> slows every later render).
+        // A string, as documentHead in views/layout.tsx (the JSX runtime does not write <head>).
         '<head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>' +
           '<title>API リファレンス — 電証 densho</title>' +
           '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"/>' +

@@ -59,8 +59,8 @@ const BarChart: FC<{ days: DayCount[]; total: number; from: string; to: string }
   const labelEvery = days.length <= 7 ? 1 : days.length <= 31 ? 5 : 15;
   const peak = days.reduce((a, d) => (d.count > a.count ? d : a), days[0]!);
   const y = (v: number) => TOP + plotH - (v / max) * plotH;
-  // The <svg> is built as a string (escaped here): a JSX <svg> would switch hono/jsx onto its slow namespace path
-  // for every element the process renders afterwards (views/layout.tsx, documentHead).
+  // The <svg> is built as a string (escaped here): SVG's attribute names are not HTML's, and the JSX runtime writes
+  // HTML only (views/jsx/jsx-runtime.ts refuses <svg>).
   const num = (v: number) => String(Math.round(v * 100) / 100);
   const parts: string[] = [
     `<svg class="audit-chart__svg" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="audit-chart-title audit-chart-desc" preserveAspectRatio="xMidYMid meet">`,

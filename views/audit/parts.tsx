@@ -1,6 +1,5 @@
 // Building blocks of the auditor console: the section's own navigation, Japanese labels for actions and outcomes,
 // the outcome badge, the ✓/✗ verification line, and URL builders that keep the current filters.
-import { raw } from 'hono/html';
 import type { Child, FC } from 'hono/jsx';
 import type { AuditFilters } from '../../src/services/audit-events.ts';
 import { filterParams } from '../../src/services/audit-events.ts';
@@ -9,8 +8,8 @@ import { Badge, type BadgeKind } from '../components/badge.tsx';
 
 export { formatJst } from '../certificates/format.ts';
 
-/** The console's stylesheet (chart, code blocks, verification lines). A string: see CertificateStyles. */
-export const AuditStyles: FC = () => raw('<link rel="stylesheet" href="/static/audit.css"/>');
+/** The console's stylesheet (chart, code blocks, verification lines). */
+export const AuditStyles: FC = () => <link rel="stylesheet" href="/static/audit.css" />;
 
 const SECTIONS = [
   { href: '/audit', label: '概要' },

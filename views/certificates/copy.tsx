@@ -145,7 +145,7 @@ export const CopyPage: FC<{
           </p>
         </footer>
       </article>
-      {/* A string, not a JSX <script>: see CertificateStyles. */}
+      {/* A string: <script> holds raw text, which the JSX runtime does not write (views/jsx/jsx-runtime.ts). */}
       {raw('<script src="/static/certificate-print.js" defer=""></script>')}
     </Layout>
   );

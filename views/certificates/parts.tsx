@@ -1,6 +1,5 @@
 // Building blocks shared by the certificate page, the version page and the 写し: the 電子保証概要 table laid out
 // like the seed, the full 電子証書 content, the 電子保証情報(履歴情報) table and the log entry. All text is JSX-escaped.
-import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
 import type { CertificateContent } from '../../src/domain/certificate.ts';
 import { EVENT_LABELS } from '../../src/domain/certificate.ts';
@@ -19,11 +18,9 @@ import {
 
 /**
  * The certificate print stylesheet (screen rules for these components too); linked from every page that uses them.
- * In <body>, because an htmx 保証確認 swaps the page's body in under the 保証確認 page's <head>. A string, not JSX:
- * hono/jsx renders <link>/<script>/<style>/<meta>/<title> through an AsyncLocalStorage.run (see views/render.ts).
+ * In <body>, because an htmx 保証確認 swaps the page's body in under the 保証確認 page's <head>.
  */
-export const CertificateStyles: FC = () =>
-  raw('<link rel="stylesheet" href="/static/certificate-print.css"/>');
+export const CertificateStyles: FC = () => <link rel="stylesheet" href="/static/certificate-print.css" />;
 
 /** Every table has a caption (its accessible name); `hidden` when a heading just above already shows it. */
 const Caption: FC<{ text: string; hidden?: boolean | undefined }> = ({ text, hidden }) => (
