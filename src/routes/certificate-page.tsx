@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import { type AckFormState, CertificatePage } from '../../views/certificates/certificate.tsx';
 import { renderDocument } from '../../views/render.ts';
+import { htmlResponse } from '../middleware/htmx.ts';
 import type { SessionUser, WebEnv } from '../middleware/session.ts';
 import type { CertificateDetail } from '../services/certificate-view.ts';
 
@@ -32,5 +33,5 @@ export function certificatePageResponse(
       focusMain={options.focusMain ?? false}
     />
   );
-  return c.html(renderDocument(view), status);
+  return htmlResponse(c, renderDocument(view), status);
 }

@@ -11,7 +11,7 @@ import { renderDocument } from '../../views/render.ts';
 import type { AppDeps } from '../app.ts';
 import { PRODUCT_CODES, type ProductCode } from '../domain/certificate.ts';
 import { formBody } from '../middleware/form-body.ts';
-import { isHtmx, render } from '../middleware/htmx.ts';
+import { htmlResponse, isHtmx, render } from '../middleware/htmx.ts';
 import { requestMeta, requireUser, type SessionUser, type WebEnv } from '../middleware/session.ts';
 import { acknowledge } from '../services/acknowledge.ts';
 import {
@@ -45,7 +45,7 @@ function listFilters(c: Context<WebEnv>): ListFilters {
 
 /** A full page (these screens have no fragment of their own). */
 function page(c: Context<WebEnv>, view: JSX.Element, status: 200 | 422 = 200): Response {
-  return c.html(renderDocument(view), status);
+  return htmlResponse(c, renderDocument(view), status);
 }
 
 /** An htmx-only answer (the fragment is the whole response). */
