@@ -96,12 +96,18 @@ describe('every page: full page, htmx fragment, boosted htmx', () => {
 
     const full = await client.get(path);
     expect(full.status, path).toBe(status);
-    expect(full.headers.get('content-type'), path).toMatch(/^text\/html/);
+    // UTF-8 declared, and the length is the page's bytes (pages are sent encoded once: htmlResponse).
+    expect(full.headers.get('content-type'), path).toBe('text/html; charset=UTF-8');
+    expect(Number(full.headers.get('content-length')), path).toBe(Buffer.byteLength(full.body));
     expect(full.headers.get('vary'), path).toMatch(/HX-Request/i);
     expectFullPage(full.body, title, path);
 
     const partial = await client.get(path, HTMX);
     expect(partial.status, `${path} (htmx)`).toBe(status);
+    expect(partial.headers.get('content-type'), `${path} (htmx)`).toBe('text/html; charset=UTF-8');
+    expect(Number(partial.headers.get('content-length')), `${path} (htmx)`).toBe(
+      Buffer.byteLength(partial.body),
+    );
     expect(partial.headers.get('vary'), `${path} (htmx)`).toMatch(/HX-Request/i);
     if (htmx === 'page') {
       expectFullPage(partial.body, title, `${path} (htmx, no fragment)`);
