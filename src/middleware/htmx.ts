@@ -36,7 +36,8 @@ const encoder = new TextEncoder();
  * a full walk of the page) and Node then encodes it again to write it; encoding once saves the first walk.
  */
 export function htmlResponse(c: Context, html: string, status: ContentfulStatusCode = 200): Response {
-  return c.body(encoder.encode(html), status, HTML_HEADERS);
+  // encode() always returns a fresh ArrayBuffer-backed array (workerd's types just do not say so).
+  return c.body(encoder.encode(html) as Uint8Array<ArrayBuffer>, status, HTML_HEADERS);
 }
 
 export interface Views {

@@ -19,14 +19,14 @@ import type {
 import type { IngestOutcome, IngestRequest } from '../../services/ingest-event.ts';
 import { ed25519PublicBytes } from '../../services/platform-keys.ts';
 import { platformKeysFromSecrets } from '../../services/platform-secrets.ts';
-import { SequencerFullError } from '../../services/sequencer.ts';
+import { type Sequenced, toWireAccessEvent, unwrapSequenced } from '../../services/sequenced.ts';
 import { createSessions } from '../../services/sessions.ts';
 import { createThrottle } from '../../services/throttle.ts';
-import { ClockBehindError, TrustLog } from '../../services/trust-log.ts';
+import { TrustLog } from '../../services/trust-log.ts';
 import { systemClock, webCryptoVerifier } from '../ports.ts';
 import { d1Kysely, refusingWriter } from './d1.ts';
 import type { WorkerEnv } from './env.ts';
-import { SEQUENCER_NAME, type Sequenced, type WireAccessEvent } from './sequencer-do.ts';
+import { SEQUENCER_NAME } from './sequencer-do.ts';
 
 export interface WorkerRuntime {
   config: Config;
@@ -44,13 +44,6 @@ export interface WorkerRuntime {
 /** The sequencer's one instance (a stub per call: stubs are cheap and never shared across requests). */
 export function sequencerStub(env: WorkerEnv) {
   return env.SEQUENCER.get(env.SEQUENCER.idFromName(SEQUENCER_NAME));
-}
-
-function unwrap<T>(r: Sequenced<T>): T {
-  if (r.kind === 'ok') return r.value;
-  if (r.kind === 'busy') throw new SequencerFullError(r.retryAfterSeconds);
-  if (r.kind === 'clock-behind') throw new ClockBehindError(r.message);
-  throw new Error(`the sequencer could not commit the batch (nothing was stored): ${r.message}`);
 }
 
 /** Cache lifetimes as on Node (platform/node/static.ts): vendor files carry their version in the name. */
@@ -124,17 +117,14 @@ export async function openWorkerRuntime(env: WorkerEnv): Promise<WorkerRuntime> 
   const ingest = {
     submit: async (req: IngestRequest): Promise<IngestOutcome> => {
       const call = async (): Promise<Sequenced<IngestOutcome>> => sequencerStub(env).ingest(req);
-      return unwrap(await track(call()));
+      return unwrapSequenced(await track(call()));
     },
   };
   const access = {
     record: async (event: AccessEventInput): Promise<RecordedAccess> => {
-      const { writes, ...rest } = event;
-      const wire: WireAccessEvent = writes
-        ? { ...rest, writes: writes.map((q) => ({ sql: q.sql, parameters: [...q.parameters] })) }
-        : rest;
+      const wire = toWireAccessEvent(event);
       const call = async (): Promise<Sequenced<RecordedAccess>> => sequencerStub(env).record(wire);
-      return unwrap(await track(call()));
+      return unwrapSequenced(await track(call()));
     },
   };
   // The recompute jobs live in the sequencer (it has the writers' logs and outlives any request); every isolate
@@ -143,7 +133,7 @@ export async function openWorkerRuntime(env: WorkerEnv): Promise<WorkerRuntime> 
     start: async (log, who) => {
       const call = async (): Promise<Sequenced<IntegrityStart>> =>
         sequencerStub(env).integrityStart(log, who);
-      return unwrap(await call());
+      return unwrapSequenced(await call());
     },
     get: async (id): Promise<IntegrityJob | null> => sequencerStub(env).integrityJob(id),
     latest: async (): Promise<LatestJobs> => sequencerStub(env).integrityLatest(),

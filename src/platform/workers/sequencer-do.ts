@@ -11,10 +11,9 @@
 // It also runs the auditor console's full recompute jobs (IntegrityJobs): one instance means every fetch isolate
 // sees the same jobs and their progress, and a job outlives the request that started it (see integrityStart).
 import { DurableObject } from 'cloudflare:workers';
-import { CompiledQuery } from 'kysely';
 import { loadConfig, logOrigin } from '../../config.ts';
 import { type NoteSigner, noteKeyId } from '../../domain/checkpoint.ts';
-import { type AccessEventInput, AccessLog, type RecordedAccess } from '../../services/access-log.ts';
+import { AccessLog, type RecordedAccess } from '../../services/access-log.ts';
 import {
   type IntegrityJob,
   IntegrityJobs,
@@ -28,8 +27,13 @@ import { CertificateIngest, type IngestOutcome, type IngestRequest } from '../..
 import { ed25519PublicBytes } from '../../services/platform-keys.ts';
 import { platformKeysFromSecrets } from '../../services/platform-secrets.ts';
 import { ReceiptSigner } from '../../services/receipts.ts';
-import { SequencerFullError } from '../../services/sequencer.ts';
-import { ClockBehindError, TrustLog } from '../../services/trust-log.ts';
+import {
+  fromWireAccessEvent,
+  type Sequenced,
+  sequenced,
+  type WireAccessEvent,
+} from '../../services/sequenced.ts';
+import { TrustLog } from '../../services/trust-log.ts';
 import { systemClock } from '../ports.ts';
 import { D1AtomicWriter, d1Kysely } from './d1.ts';
 import type { WorkerEnv } from './env.ts';
@@ -47,23 +51,9 @@ export const WORKERS_SEQUENCER = {
   access: { maxPending: 8192, maxBatch: 128, maxDelayMs: 0 },
 } as const;
 
-/** A compiled query as it crosses the RPC boundary: only what D1 binds (Kysely's node tree stays behind). */
-export interface WireQuery {
-  sql: string;
-  parameters: unknown[];
-}
-
-export type WireAccessEvent = Omit<AccessEventInput, 'writes'> & { writes?: WireQuery[] };
-
-/**
- * Outcomes travel as values and the caller rethrows its own error classes (an exception thrown out of an RPC method
- * would lose its class and be reported by workerd as uncaught). `failed`: the batch rolled back, nothing was stored.
- */
-export type Sequenced<T> =
-  | { kind: 'ok'; value: T }
-  | { kind: 'busy'; retryAfterSeconds: number }
-  | { kind: 'clock-behind'; message: string }
-  | { kind: 'failed'; message: string };
+// Outcomes travel as values (services/sequenced.ts): an exception thrown out of an RPC method would lose its class
+// and be reported by workerd as uncaught.
+export type { Sequenced, WireAccessEvent, WireQuery } from '../../services/sequenced.ts';
 
 interface Writers {
   logs: { certs: TrustLog; access: TrustLog };
@@ -97,11 +87,7 @@ export class LogSequencer extends DurableObject<WorkerEnv> {
 
   async record(event: WireAccessEvent): Promise<Sequenced<RecordedAccess>> {
     const w = await this.open();
-    const { writes, ...rest } = event;
-    const input: AccessEventInput = writes
-      ? { ...rest, writes: writes.map((q) => CompiledQuery.raw(q.sql, q.parameters)) }
-      : rest;
-    return sequenced(() => w.access.record(input));
+    return sequenced(() => w.access.record(fromWireAccessEvent(event)));
   }
 
   /**
@@ -143,16 +129,6 @@ export class LogSequencer extends DurableObject<WorkerEnv> {
   override async alarm(): Promise<void> {
     const w = await this.writers?.catch(() => null);
     if (w) await w.integrity.settle();
-  }
-}
-
-async function sequenced<T>(run: () => Promise<T>): Promise<Sequenced<T>> {
-  try {
-    return { kind: 'ok', value: await run() };
-  } catch (err) {
-    if (err instanceof SequencerFullError) return { kind: 'busy', retryAfterSeconds: err.retryAfterSeconds };
-    if (err instanceof ClockBehindError) return { kind: 'clock-behind', message: err.message };
-    return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
   }
 }
 
