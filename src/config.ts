@@ -34,6 +34,9 @@ export const DEFAULT_ACCESS_RETENTION_DAYS = 180;
 const RETENTION_FIX =
   'DENSHO_ACCESS_RETENTION_DAYS must be a whole number of days from 1 to 36500, e.g. DENSHO_ACCESS_RETENTION_DAYS=180';
 
+const WORKERS_FIX =
+  'DENSHO_HTTP_WORKERS must be a whole number from 0 (one process serves HTTP) to 32, e.g. DENSHO_HTTP_WORKERS=2';
+
 const EnvSchema = z.object({
   HOST: host.default('127.0.0.1'),
   PORT: port.default(8787),
@@ -48,6 +51,12 @@ const EnvSchema = z.object({
     .min(1, RETENTION_FIX)
     .max(36_500, RETENTION_FIX)
     .default(DEFAULT_ACCESS_RETENTION_DAYS),
+  DENSHO_HTTP_WORKERS: z.coerce
+    .number({ error: WORKERS_FIX })
+    .int(WORKERS_FIX)
+    .min(0, WORKERS_FIX)
+    .max(32, WORKERS_FIX)
+    .default(0),
 });
 
 export interface Config {
@@ -58,6 +67,12 @@ export interface Config {
   origin: string;
   /** `densho retention apply` clears the clear IP and user agent of access events older than this many days. */
   accessRetentionDays: number;
+  /**
+   * Node only: HTTP worker processes beside the one that owns the logs (0: that process serves HTTP itself). On a
+   * machine with more cores than one event loop can use, workers spread the web and API work over them while every
+   * append still goes through the single sequencer (platform/node/cluster.ts).
+   */
+  httpWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     DENSHO_DATA_DIR: emptyToUndefined(env.DENSHO_DATA_DIR),
     DENSHO_ORIGIN: emptyToUndefined(env.DENSHO_ORIGIN),
     DENSHO_ACCESS_RETENTION_DAYS: emptyToUndefined(env.DENSHO_ACCESS_RETENTION_DAYS),
+    DENSHO_HTTP_WORKERS: emptyToUndefined(env.DENSHO_HTTP_WORKERS),
   };
   const parsed = EnvSchema.safeParse(picked);
   if (!parsed.success) {
@@ -86,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: v.DENSHO_DATA_DIR,
     origin: v.DENSHO_ORIGIN ?? `http://${hostForUrl}:${v.PORT}`,
     accessRetentionDays: v.DENSHO_ACCESS_RETENTION_DAYS,
+    httpWorkers: v.DENSHO_HTTP_WORKERS,
   };
 }
 

@@ -146,8 +146,8 @@ export async function startServerChild(
     baselineUrl: `http://127.0.0.1:${baselinePort}/`,
     rss: () => ask('rss', 'rss'),
     cpuMs: async () => {
-      const { cpu } = await ask<{ cpu: { user: number; system: number } }>('cpu', 'cpu');
-      return (cpu.user + cpu.system) / 1000;
+      const { cpu } = await ask<{ cpu: number }>('cpu', 'cpu');
+      return cpu / 1000;
     },
     resetPeak: async () => {
       await ask('reset-peak', 'ok');

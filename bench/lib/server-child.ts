@@ -26,8 +26,9 @@ const sampler = setInterval(() => {
 
 process.on('message', async (m: { cmd: string }) => {
   if (m.cmd === 'rss') process.send?.({ rss: process.memoryUsage().rss, peakRss });
-  // CPU time of the whole process (every thread), µs: per-request cost that other load on the box distorts less.
-  if (m.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  // CPU time of the whole server (every thread, and every HTTP worker process with DENSHO_HTTP_WORKERS), µs:
+  // per-request cost that other load on the box distorts less.
+  if (m.cmd === 'cpu') process.send?.({ cpu: await server.cpuMicros() });
   if (m.cmd === 'reset-peak') {
     peakRss = process.memoryUsage().rss;
     process.send?.({ ok: true });

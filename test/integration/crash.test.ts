@@ -1,7 +1,9 @@
 // Crash test: push under load, SIGKILL the server process, restart it, and check that every certificate whose
-// receipt was received is present, the log self-check passes at start, and `densho verify-log` passes.
+// receipt was received is present, the log self-check passes at start, and `densho verify-log` passes. Run for the
+// single-process server and for the primary of a server with two HTTP worker processes (DENSHO_HTTP_WORKERS=2):
+// killing the primary must leave no worker behind and lose nothing either.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,13 +17,35 @@ import type { ReceiptDocument } from '../../src/services/receipts.ts';
 import { freePort, issueEvent, ORDERERS, tempDataDir } from '../helpers/platform.ts';
 
 const root = join(import.meta.dirname, '../..');
-const dataDir = tempDataDir('densho-crash-');
+const dataDirs: string[] = [];
 let child: ChildProcess | null = null;
 
 afterAll(() => {
   child?.kill('SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
 });
+
+/** The pids of a process's children (Linux /proc): the HTTP workers of a primary. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function cli(args: string[], env: Record<string, string>) {
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
@@ -46,8 +70,13 @@ async function waitHealthy(url: string, proc: ChildProcess): Promise<void> {
   throw new Error(`server did not become healthy: ${stderr}`);
 }
 
-describe('crash safety', () => {
+describe.each([
+  { workers: 0, name: 'one process' },
+  { workers: 2, name: 'primary of two HTTP worker processes' },
+])('crash safety ($name)', ({ workers: httpWorkers }) => {
   it('SIGKILL under load loses no receipted certificate; restart self-checks; verify-log passes', async () => {
+    const dataDir = tempDataDir('densho-crash-');
+    dataDirs.push(dataDir);
     // Registry and a surety key, written before the server starts (as the operator CLI would).
     const opened = openDatabase(databaseFile(dataDir));
     migrate(opened.sqlite);
@@ -77,9 +106,16 @@ describe('crash safety', () => {
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const env = { DENSHO_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' };
+    const env = {
+      DENSHO_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DENSHO_HTTP_WORKERS: String(httpWorkers),
+    };
     child = cli(['serve'], env);
     await waitHealthy(url, child);
+    const workerPids = childPids(child.pid!); // the HTTP workers (threads are not child processes)
+    if (httpWorkers > 0) expect(workerPids.length).toBeGreaterThanOrEqual(httpWorkers);
 
     // Load: 48 workers pushing distinct certificates until the process dies under them.
     const jwss = await Promise.all(
@@ -122,6 +158,9 @@ describe('crash safety', () => {
     await Promise.all(workers);
     expect(receipts.length).toBeGreaterThanOrEqual(300);
     expect(errors).toBeGreaterThan(0); // the kill really happened mid-load
+    // No orphan: every HTTP worker noticed its primary was gone and exited.
+    for (let i = 0; i < 100 && workerPids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(workerPids.filter(alive)).toEqual([]);
 
     // Restart on the same data: the startup self-check must pass.
     child = cli(['serve'], env);

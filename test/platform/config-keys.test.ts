@@ -20,7 +20,9 @@ describe('configuration', () => {
       dataDir: './data',
       origin: 'http://127.0.0.1:8787',
       accessRetentionDays: 180,
+      httpWorkers: 0,
     });
+    expect(loadConfig({ DENSHO_HTTP_WORKERS: '2' }).httpWorkers).toBe(2);
   });
 
   it('derives the origin from HOST and PORT, or takes DENSHO_ORIGIN (normalised)', () => {
@@ -40,6 +42,10 @@ describe('configuration', () => {
     [{ DENSHO_ORIGIN: 'densho.example.jp' }, /DENSHO_ORIGIN: .*e\.g\. DENSHO_ORIGIN=https:\/\//],
     [{ DENSHO_ORIGIN: 'https://densho.example.jp/app' }, /DENSHO_ORIGIN: .*origin only/],
     [{ DENSHO_ORIGIN: 'ftp://densho.example.jp' }, /DENSHO_ORIGIN/],
+    [{ DENSHO_HTTP_WORKERS: 'two' }, /DENSHO_HTTP_WORKERS: .*e\.g\. DENSHO_HTTP_WORKERS=2/],
+    [{ DENSHO_HTTP_WORKERS: '-1' }, /DENSHO_HTTP_WORKERS: /],
+    [{ DENSHO_HTTP_WORKERS: '1.5' }, /DENSHO_HTTP_WORKERS: /],
+    [{ DENSHO_HTTP_WORKERS: '33' }, /DENSHO_HTTP_WORKERS: /],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} with a message that names the fix`, () => {

@@ -6,7 +6,11 @@ import { createApp } from '../../app.ts';
 import { type Config, logOrigin } from '../../config.ts';
 import { type NoteSigner, noteKeyId } from '../../domain/checkpoint.ts';
 import { AccessLog } from '../../services/access-log.ts';
-import { IntegrityJobs, inMemoryIntegrityJobs } from '../../services/audit-integrity.ts';
+import {
+  IntegrityJobs,
+  type IntegrityJobsPort,
+  inMemoryIntegrityJobs,
+} from '../../services/audit-integrity.ts';
 import { CertificateIngest } from '../../services/ingest-event.ts';
 import { ed25519PublicBytes, type PlatformKeys } from '../../services/platform-keys.ts';
 import { ReceiptSigner } from '../../services/receipts.ts';
@@ -35,6 +39,8 @@ export interface NodeRuntime {
   logs: { certs: TrustLog; access: TrustLog };
   ingest: CertificateIngest;
   access: AccessLog;
+  /** The auditor console's recompute jobs (this process's memory; HTTP worker processes ask it over IPC). */
+  integrity: IntegrityJobsPort;
   app: Hono;
   /** Drain the sequencers (everything accepted gets committed), then close the database. */
   close(): Promise<void>;
@@ -114,6 +120,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       netSecret: keys.secrets.net,
       ...(options.sequencer ? { sequencer: options.sequencer } : {}),
     });
+    const integrity = inMemoryIntegrityJobs(new IntegrityJobs({ db: database.db, logs, access, clock }));
     const app = createApp({
       config,
       db: database.db,
@@ -123,7 +130,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       logs,
       ingest,
       access,
-      integrity: inMemoryIntegrityJobs(new IntegrityJobs({ db: database.db, logs, access, clock })),
+      integrity,
       sessions: createSessions(database.db),
       throttle: createThrottle(database.db),
       staticFiles: nodeStaticFiles(),
@@ -136,6 +143,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       logs,
       ingest,
       access,
+      integrity,
       app,
       close: async () => {
         await ingest.close();
