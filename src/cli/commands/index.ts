@@ -54,6 +54,7 @@ function overview(): string {
     'Every command reads the same environment as the server:',
     '  HOST (127.0.0.1)  PORT (8787)  DENSHO_DATA_DIR (./data)  DENSHO_ORIGIN (http://HOST:PORT)',
     '  DENSHO_ACCESS_RETENTION_DAYS (180: days the clear IP and user agent of access events are kept)',
+    '  DENSHO_HTTP_WORKERS (0: `serve` answers HTTP itself; N: N worker processes serve, this one appends)',
     '',
     'densho <command> --help shows the flags of one command. Exit status: 0 ok, 1 failed, 2 bad usage.',
     'On failure one line "densho: <reason — how to fix it>" goes to stderr (DENSHO_DEBUG=1 adds the stack trace).',

@@ -57,6 +57,7 @@ export const serve: Command = {
   help: `Opens DENSHO_DATA_DIR (creating the database and keys on first start), migrates, self-checks both logs against
 their signed checkpoints (refusing to start on a mismatch), and serves on HOST:PORT. Holds a lock file
 (DENSHO_DATA_DIR/densho.lock) so a second server, \`densho restore\` and \`densho migrate\` refuse meanwhile.
+With DENSHO_HTTP_WORKERS=N, N worker processes serve HTTP and this process only appends to the logs.
 Ctrl-C / SIGTERM: stops accepting, commits what was accepted, closes the database.`,
   options: {},
   async run(ctx) {
