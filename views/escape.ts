@@ -1,5 +1,5 @@
-// HTML escaping for the few places that build markup as strings (pre-rendered static parts): the same five
-// characters hono/jsx escapes in text and attribute values.
+// HTML escaping, one function for all markup: the JSX runtime (views/jsx/jsx-runtime.ts) and the few parts built as
+// strings (the document head, the dashboard chart). The same five characters hono/jsx escapes, the same entities.
 const ANY = /[&<>"']/;
 const EVERY = /[&<>"']/g;
 const ENTITY: Record<string, string> = {

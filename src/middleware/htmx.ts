@@ -35,7 +35,7 @@ const encoder = new TextEncoder();
  * An HTML answer as its UTF-8 bytes. Why bytes: given a string, @hono/node-server measures it (Buffer.byteLength,
  * a full walk of the page) and Node then encodes it again to write it; encoding once saves the first walk.
  */
-export function htmlResponse(c: Context, html: string, status: ContentfulStatusCode = 200): Response {
+function htmlResponse(c: Context, html: string, status: ContentfulStatusCode = 200): Response {
   // encode() always returns a fresh ArrayBuffer-backed array (workerd's types just do not say so).
   return c.body(encoder.encode(html) as Uint8Array<ArrayBuffer>, status, HTML_HEADERS);
 }

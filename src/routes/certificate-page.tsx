@@ -2,8 +2,7 @@
 // itself (POST /verify from htmx), so both render exactly the same page for the same detail.
 import type { Context } from 'hono';
 import { type AckFormState, CertificatePage } from '../../views/certificates/certificate.tsx';
-import { renderDocument } from '../../views/render.ts';
-import { htmlResponse } from '../middleware/htmx.ts';
+import { renderPage } from '../middleware/htmx.ts';
 import type { SessionUser, WebEnv } from '../middleware/session.ts';
 import type { CertificateDetail } from '../services/certificate-view.ts';
 
@@ -33,5 +32,5 @@ export function certificatePageResponse(
       focusMain={options.focusMain ?? false}
     />
   );
-  return htmlResponse(c, renderDocument(view), status);
+  return renderPage(c, view, status);
 }

@@ -7,11 +7,10 @@ import { CopyPage } from '../../views/certificates/copy.tsx';
 import { certificatePath } from '../../views/certificates/format.ts';
 import { ListPageView, ListResults, MoreRows } from '../../views/certificates/list.tsx';
 import { VersionPage } from '../../views/certificates/version.tsx';
-import { renderDocument } from '../../views/render.ts';
 import type { AppDeps } from '../app.ts';
 import { PRODUCT_CODES, type ProductCode } from '../domain/certificate.ts';
 import { formBody } from '../middleware/form-body.ts';
-import { htmlResponse, isHtmx, render } from '../middleware/htmx.ts';
+import { isHtmx, render, renderPage } from '../middleware/htmx.ts';
 import { requestMeta, requireUser, type SessionUser, type WebEnv } from '../middleware/session.ts';
 import { acknowledge } from '../services/acknowledge.ts';
 import {
@@ -41,11 +40,6 @@ function listFilters(c: Context<WebEnv>): ListFilters {
     status: status === 'active' || status === 'terminated' ? status : null,
     after: after === '' ? null : after.slice(0, 64),
   };
-}
-
-/** A full page (these screens have no fragment of their own). */
-function page(c: Context<WebEnv>, view: JSX.Element, status: 200 | 422 = 200): Response {
-  return htmlResponse(c, renderDocument(view), status);
 }
 
 /** An htmx-only answer (the fragment is the whole response). */
@@ -127,7 +121,7 @@ export function certificateRoutes(deps: AppDeps): Hono<WebEnv> {
       row: result.row,
       entry: result.entry,
     };
-    return page(
+    return renderPage(
       c,
       copy ? (
         <CopyPage {...props} origin={deps.config.origin} printedAt={deps.clock.now()} />

@@ -16,7 +16,14 @@
 // so indices stay contiguous and timestamps never decrease across processes. Drafts must therefore be re-callable.
 import type { CompiledQuery, Kysely } from 'kysely';
 import { bytesEqual, toBase64 } from '../domain/bytes.ts';
-import { checkpointBody, type NoteSigner, openCheckpoint, signNote, vkeyText } from '../domain/checkpoint.ts';
+import {
+  checkpointBody,
+  type NoteSigner,
+  noteKeyId,
+  openCheckpoint,
+  signNote,
+  vkeyText,
+} from '../domain/checkpoint.ts';
 import { parseLeaf } from '../domain/leaf.ts';
 import {
   CompactRange,
@@ -102,6 +109,41 @@ export class TrustLog {
   ) {
     this.origin = origin;
     this.vkey = vkeyText(deps.noteSigner.name, deps.notePublicKey);
+  }
+
+  /**
+   * A read-only view of a log that another process appends to (Workers fetch isolates, Node HTTP workers): opened
+   * with its stored origin and self-checked like any open, kept current with refresh(); it refuses to append or sign,
+   * since an append from anywhere but the one sequencer would fork the tree. `appender` names that sequencer.
+   */
+  static async openReadOnly(deps: {
+    db: Kysely<Database>;
+    clock: Clock;
+    name: LogName;
+    notePublicKey: Uint8Array;
+    appender: string;
+  }): Promise<TrustLog> {
+    const { db, clock, name, notePublicKey, appender } = deps;
+    const row = await db
+      .selectFrom('logs')
+      .select('origin')
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
+    const refuse = (what: string) => () =>
+      Promise.reject(new Error(`this process only reads the logs; ${what} come from ${appender}`));
+    return TrustLog.open({
+      db,
+      atomic: { run: refuse('appends') },
+      clock,
+      name,
+      origin: row.origin,
+      noteSigner: {
+        name: row.origin,
+        keyId: noteKeyId(row.origin, notePublicKey),
+        sign: refuse('checkpoints'),
+      },
+      notePublicKey,
+    });
   }
 
   /** Open the log, creating it (with a signed size-0 checkpoint) if new, and self-check the stored tree. */

@@ -1,6 +1,6 @@
 // Test harness: a real platform (SQLite file in a temp dir, real keys, real HTTP on 127.0.0.1) with registered
 // orderers and a surety key, plus helpers to sign events like a surety would.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { type RunningServer, startServer } from '../../src/entry-node.ts';
 import type { RuntimeOptions } from '../../src/platform/node/runtime.ts';
 import { insertOrganisation } from '../../src/repos/organisations.ts';
 import { insertSuretyKey } from '../../src/repos/surety-keys.ts';
+import type { ReceiptDocument } from '../../src/services/receipts.ts';
 import { sampleIssueEvent } from '../shared/sample-event.ts';
 
 export interface TestSurety {
@@ -185,4 +186,60 @@ export function followUp(
     };
   }
   return { ...base, eventId, event, targetVersion: event === 'correction' ? 1 : null, ...overrides };
+}
+
+/** The pids of a process's children (Linux /proc): the HTTP worker processes of a server's primary. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Load for the stop tests: `clients` concurrent clients push the JWSs in order, keeping every 201 receipt in
+ * `receipts` as it arrives. A client stops at its first connection error — the server went away, so that push
+ * was never answered and nothing was promised for it. `done` resolves with how many clients stopped so.
+ */
+export function pushUntilStopped(
+  url: string,
+  jwss: string[],
+  clients: number,
+): { receipts: ReceiptDocument[]; done: Promise<number> } {
+  const receipts: ReceiptDocument[] = [];
+  let next = 0;
+  const client = async (): Promise<number> => {
+    while (next < jwss.length) {
+      const jws = jwss[next++]!;
+      try {
+        const res = await fetch(`${url}/api/v1/certificates`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/jose' },
+          body: jws,
+        });
+        if (res.status === 201) receipts.push((await res.json()) as ReceiptDocument);
+      } catch {
+        return 1;
+      }
+    }
+    return 0;
+  };
+  const done = Promise.all(Array.from({ length: clients }, client)).then((stopped) =>
+    stopped.reduce((a, b) => a + b, 0),
+  );
+  return { receipts, done };
 }

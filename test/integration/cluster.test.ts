@@ -4,13 +4,12 @@
 // and SIGTERM under load answers and stores everything it accepted, leaving no process behind. (The crash test
 // kills the primary of such a server: test/integration/crash.test.ts.)
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { databaseFile } from '../../src/platform/node/runtime.ts';
 import { type OpenedDatabase, openDatabase } from '../../src/platform/node/sqlite.ts';
-import type { ReceiptDocument } from '../../src/services/receipts.ts';
-import { freePort, tempDataDir } from '../helpers/platform.ts';
+import { childPids, freePort, processAlive, pushUntilStopped, tempDataDir } from '../helpers/platform.ts';
 import { issueEvent, platformBehaviour, type Seeded, seed } from '../shared/platform-behaviour.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -25,27 +24,6 @@ afterAll(async () => {
   await opened?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; ) {
@@ -126,34 +104,17 @@ describe('HTTP worker processes', () => {
   it('on SIGTERM under load answers or refuses every push, stores every receipted one, and leaves no process', async () => {
     const jwss = await Promise.all(Array.from({ length: 400 }, () => seeded.sign(issueEvent())));
     const workers = childPids(server!.pid!);
-    const receipts: ReceiptDocument[] = [];
-    let next = 0;
-    const client = async () => {
-      while (next < jwss.length) {
-        const jws = jwss[next++]!;
-        try {
-          const res = await fetch(`${url}/api/v1/certificates`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/jose' },
-            body: jws,
-          });
-          if (res.status === 201) receipts.push((await res.json()) as ReceiptDocument);
-        } catch {
-          return; // the server stopped accepting: this push was never answered, so nothing was promised
-        }
-      }
-    };
-    const clients = Array.from({ length: 16 }, client);
+    const { receipts, done } = pushUntilStopped(url, jwss, 16);
     await until('the first receipts', () => receipts.length >= 50);
     const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
     const t0 = Date.now();
     server!.kill('SIGTERM');
-    await Promise.all(clients);
+    await done;
     expect(await exited).toBe(0);
     // Nothing waited for the 15 s kill timeout: every worker finished by itself.
     expect(Date.now() - t0).toBeLessThan(10_000);
     server = null;
-    expect(workers.filter(alive)).toEqual([]);
+    expect(workers.filter(processAlive)).toEqual([]);
     expect(receipts.length).toBeGreaterThanOrEqual(50);
     const stored = opened!.sqlite.prepare(
       'SELECT contract_number FROM certificate_events WHERE log_index = ?',

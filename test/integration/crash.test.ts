@@ -3,7 +3,7 @@
 // single-process server and for the primary of a server with two HTTP worker processes (DENSHO_HTTP_WORKERS=2):
 // killing the primary must leave no worker behind and lose nothing either.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,8 +13,15 @@ import { databaseFile } from '../../src/platform/node/runtime.ts';
 import { openDatabase } from '../../src/platform/node/sqlite.ts';
 import { insertOrganisation } from '../../src/repos/organisations.ts';
 import { insertSuretyKey } from '../../src/repos/surety-keys.ts';
-import type { ReceiptDocument } from '../../src/services/receipts.ts';
-import { freePort, issueEvent, ORDERERS, tempDataDir } from '../helpers/platform.ts';
+import {
+  childPids,
+  freePort,
+  issueEvent,
+  ORDERERS,
+  processAlive,
+  pushUntilStopped,
+  tempDataDir,
+} from '../helpers/platform.ts';
 
 const root = join(import.meta.dirname, '../..');
 const dataDirs: string[] = [];
@@ -24,28 +31,6 @@ afterAll(() => {
   child?.kill('SIGKILL');
   for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** The pids of a process's children (Linux /proc): the HTTP workers of a primary. */
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function cli(args: string[], env: Record<string, string>) {
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
@@ -125,26 +110,8 @@ describe.each([
           .sign(privateKey),
       ),
     );
-    const receipts: ReceiptDocument[] = [];
-    let next = 0;
-    let errors = 0;
-    const worker = async () => {
-      while (next < jwss.length) {
-        const jws = jwss[next++]!;
-        try {
-          const res = await fetch(`${url}/api/v1/certificates`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/jose' },
-            body: jws,
-          });
-          if (res.status === 201) receipts.push((await res.json()) as ReceiptDocument);
-        } catch {
-          errors += 1; // connection reset by the kill: no receipt, so nothing was promised
-          return;
-        }
-      }
-    };
-    const workers = Array.from({ length: 48 }, worker);
+    // 48 clients; a connection reset by the kill means no receipt, so nothing was promised for that push.
+    const { receipts, done } = pushUntilStopped(url, jwss, 48);
     const killer = new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         if (receipts.length >= 300) {
@@ -155,12 +122,13 @@ describe.each([
       }, 5);
     });
     await killer;
-    await Promise.all(workers);
+    const errors = await done;
     expect(receipts.length).toBeGreaterThanOrEqual(300);
     expect(errors).toBeGreaterThan(0); // the kill really happened mid-load
     // No orphan: every HTTP worker noticed its primary was gone and exited.
-    for (let i = 0; i < 100 && workerPids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(workerPids.filter(alive)).toEqual([]);
+    for (let i = 0; i < 100 && workerPids.some(processAlive); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(workerPids.filter(processAlive)).toEqual([]);
 
     // Restart on the same data: the startup self-check must pass.
     child = cli(['serve'], env);

@@ -8,6 +8,7 @@
 // and <script>/<style>/<svg>/<head> (raw text or other attribute naming: written as strings instead).
 // Types stay hono's: FC, Child and JSX.IntrinsicElements from 'hono/jsx'; an element is typed HtmlEscapedString.
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { escapeHtml } from '../escape.ts';
 
 export type { JSX } from 'hono/jsx/jsx-runtime';
 
@@ -128,41 +129,6 @@ function html(text: string): HtmlEscapedString {
   return new Html(text) as unknown as HtmlEscapedString;
 }
 
-const SPECIAL = /[&<>"']/;
-
-/** The five characters hono/jsx escapes, in text and attribute values alike. */
-export function escapeText(text: string): string {
-  const first = text.search(SPECIAL);
-  if (first === -1) return text;
-  let out = text.slice(0, first);
-  let last = first;
-  for (let i = first; i < text.length; i++) {
-    let entity: string;
-    switch (text.charCodeAt(i)) {
-      case 34:
-        entity = '&quot;';
-        break;
-      case 38:
-        entity = '&amp;';
-        break;
-      case 39:
-        entity = '&#39;';
-        break;
-      case 60:
-        entity = '&lt;';
-        break;
-      case 62:
-        entity = '&gt;';
-        break;
-      default:
-        continue;
-    }
-    out += text.slice(last, i) + entity;
-    last = i + 1;
-  }
-  return out + text.slice(last);
-}
-
 function isEscaped(value: object): value is HtmlEscapedString {
   return (value as { isEscaped?: unknown }).isEscaped === true;
 }
@@ -170,7 +136,7 @@ function isEscaped(value: object): value is HtmlEscapedString {
 /** Children as HTML: text escaped, elements and raw() as they are, null/undefined/booleans as nothing. */
 export function childrenToHtml(child: unknown): string {
   if (child instanceof Html) return child.html;
-  if (typeof child === 'string') return escapeText(child);
+  if (typeof child === 'string') return escapeHtml(child);
   if (child === null || child === undefined || typeof child === 'boolean') return '';
   if (typeof child === 'number') return String(child);
   if (Array.isArray(child)) {
@@ -197,7 +163,7 @@ function attributesToHtml(tag: string, props: Props): string {
     if (value === null || value === undefined) continue;
     const name = attributeName(key);
     if (name === null) continue;
-    if (typeof value === 'string') html += ` ${name}="${escapeText(value)}"`;
+    if (typeof value === 'string') html += ` ${name}="${escapeHtml(value)}"`;
     else if (typeof value === 'number') html += ` ${name}="${value}"`;
     else if (typeof value === 'boolean') {
       if (!BOOLEAN.has(name)) html += ` ${name}="${value}"`;
@@ -209,7 +175,7 @@ function attributesToHtml(tag: string, props: Props): string {
       throw new Error(
         `JSX: <${tag} ${name}={…}> is not supported here (CSP: no inline styles; use raw() children)`,
       );
-    } else html += ` ${name}="${escapeText(String(value))}"`;
+    } else html += ` ${name}="${escapeHtml(String(value))}"`;
   }
   return html;
 }

@@ -7,23 +7,18 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../../app.ts';
 import { loadConfig } from '../../config.ts';
-import { type NoteSigner, noteKeyId } from '../../domain/checkpoint.ts';
 import type { AccessEventInput, RecordedAccess } from '../../services/access-log.ts';
 import type { IntegrityJobsPort } from '../../services/audit-integrity.ts';
 import type { IngestOutcome, IngestRequest } from '../../services/ingest-event.ts';
 import { ed25519PublicBytes } from '../../services/platform-keys.ts';
 import { type Sequenced, toWireAccessEvent, unwrapSequenced } from '../../services/sequenced.ts';
-import { createSessions } from '../../services/sessions.ts';
-import { createThrottle } from '../../services/throttle.ts';
 import { TrustLog } from '../../services/trust-log.ts';
-import { type AtomicWriter, systemClock } from '../ports.ts';
-import { nodeClientIp } from './client-ip.ts';
+import { systemClock } from '../ports.ts';
 import type { Call, CallResults, PrimaryMessage, WorkerMessage } from './cluster-protocol.ts';
 import { CryptoWorker } from './crypto-worker.ts';
 import { loadOrCreateKeys } from './keys.ts';
-import { databaseFile } from './runtime.ts';
+import { databaseFile, nodeWebDeps } from './runtime.ts';
 import { openDatabase } from './sqlite.ts';
-import { nodeStaticFiles } from './static.ts';
 
 if (!process.send)
   throw new Error('http-worker.ts runs as a cluster worker (DENSHO_HTTP_WORKERS), not on its own');
@@ -79,23 +74,14 @@ const config = loadConfig(process.env);
 const database = openDatabase(databaseFile(config.dataDir));
 const keys = await loadOrCreateKeys(config.dataDir); // the primary created them before forking
 const notePublicKey = ed25519PublicBytes(keys.note);
-const refusingWriter: AtomicWriter = {
-  run: () => Promise.reject(new Error('an HTTP worker only reads the logs; appends go through the primary')),
-};
-const openReader = async (name: 'certs' | 'access'): Promise<TrustLog> => {
-  const row = await database.db
-    .selectFrom('logs')
-    .select('origin')
-    .where('name', '=', name)
-    .executeTakeFirstOrThrow();
-  const noteSigner: NoteSigner = {
-    name: row.origin,
-    keyId: noteKeyId(row.origin, notePublicKey),
-    sign: () => Promise.reject(new Error('an HTTP worker does not sign: checkpoints come from the primary')),
-  };
-  const deps = { db: database.db, atomic: refusingWriter, clock: systemClock, name, origin: row.origin };
-  return TrustLog.open({ ...deps, noteSigner, notePublicKey });
-};
+const openReader = (name: 'certs' | 'access') =>
+  TrustLog.openReadOnly({
+    db: database.db,
+    clock: systemClock,
+    name,
+    notePublicKey,
+    appender: 'the primary process',
+  });
 const logs = { certs: await openReader('certs'), access: await openReader('access') };
 const verifier = new CryptoWorker(keys.receipt);
 
@@ -122,10 +108,7 @@ const app = createApp({
   ingest,
   access,
   integrity,
-  sessions: createSessions(database.db),
-  throttle: createThrottle(database.db),
-  staticFiles: nodeStaticFiles(),
-  clientIp: nodeClientIp,
+  ...nodeWebDeps(database.db),
 });
 
 // --- keeping the read-only logs current -----------------------------------------------------------------------

@@ -2,9 +2,11 @@
 // Used by `densho serve`, the demo, tests and benchmarks — one way to build a running platform.
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { createApp } from '../../app.ts';
+import type { Kysely } from 'kysely';
+import { type AppDeps, createApp } from '../../app.ts';
 import { type Config, logOrigin } from '../../config.ts';
 import { type NoteSigner, noteKeyId } from '../../domain/checkpoint.ts';
+import type { Database } from '../../repos/database.ts';
 import { AccessLog } from '../../services/access-log.ts';
 import {
   IntegrityJobs,
@@ -55,6 +57,21 @@ export interface RuntimeOptions {
    * something a write on another connection could never join.
    */
   writer?: 'thread' | 'inline';
+}
+
+/**
+ * The app's parts that come from Node and one database connection: sessions, throttles, /static, the client
+ * address. Shared by the single-process server and the HTTP workers (http-worker.ts), so neither misses one.
+ */
+export function nodeWebDeps(
+  db: Kysely<Database>,
+): Pick<AppDeps, 'sessions' | 'throttle' | 'staticFiles' | 'clientIp'> {
+  return {
+    sessions: createSessions(db),
+    throttle: createThrottle(db),
+    staticFiles: nodeStaticFiles(),
+    clientIp: nodeClientIp,
+  };
 }
 
 export function databaseFile(dataDir: string): string {
@@ -131,10 +148,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       ingest,
       access,
       integrity,
-      sessions: createSessions(database.db),
-      throttle: createThrottle(database.db),
-      staticFiles: nodeStaticFiles(),
-      clientIp: nodeClientIp,
+      ...nodeWebDeps(database.db),
     });
     return {
       config,

@@ -96,11 +96,3 @@ export class D1AtomicWriter implements AtomicWriter {
     await this.d1.batch(statements);
   }
 }
-
-/** For isolates that only read the logs: appending anywhere but in the sequencer would fork the tree. */
-export const refusingWriter: AtomicWriter = {
-  run: () =>
-    Promise.reject(
-      new Error('this isolate only reads the logs; appends go through the LogSequencer Durable Object'),
-    ),
-};

@@ -7,7 +7,6 @@ import { getConnInfo } from 'hono/cloudflare-workers';
 import type { ExpressionBuilder } from 'kysely';
 import { createApp } from '../../app.ts';
 import { type Config, loadConfig } from '../../config.ts';
-import { type NoteSigner, noteKeyId } from '../../domain/checkpoint.ts';
 import type { Database } from '../../repos/database.ts';
 import type { AccessEventInput, RecordedAccess } from '../../services/access-log.ts';
 import type {
@@ -24,7 +23,7 @@ import { createSessions } from '../../services/sessions.ts';
 import { createThrottle } from '../../services/throttle.ts';
 import { TrustLog } from '../../services/trust-log.ts';
 import { systemClock, webCryptoVerifier } from '../ports.ts';
-import { d1Kysely, refusingWriter } from './d1.ts';
+import { d1Kysely } from './d1.ts';
 import type { WorkerEnv } from './env.ts';
 import { SEQUENCER_NAME } from './sequencer-do.ts';
 
@@ -84,28 +83,14 @@ export async function openWorkerRuntime(env: WorkerEnv): Promise<WorkerRuntime> 
   // The sequencer creates the logs (and self-checks them) before anything here reads them.
   await sequencerStub(env).ready();
   const notePublicKey = ed25519PublicBytes(keys.note);
-  const openReader = async (name: 'certs' | 'access'): Promise<TrustLog> => {
-    const row = await db
-      .selectFrom('logs')
-      .select('origin')
-      .where('name', '=', name)
-      .executeTakeFirstOrThrow();
-    const noteSigner: NoteSigner = {
-      name: row.origin,
-      keyId: noteKeyId(row.origin, notePublicKey),
-      sign: () =>
-        Promise.reject(new Error('this isolate does not sign: checkpoints come from the sequencer')),
-    };
-    return TrustLog.open({
+  const openReader = (name: 'certs' | 'access') =>
+    TrustLog.openReadOnly({
       db,
-      atomic: refusingWriter,
       clock: systemClock,
       name,
-      origin: row.origin,
-      noteSigner,
       notePublicKey,
+      appender: 'the LogSequencer Durable Object',
     });
-  };
   const logs = { certs: await openReader('certs'), access: await openReader('access') };
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>): Promise<T> => {
