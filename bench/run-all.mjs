@@ -7,6 +7,8 @@ import { readdirSync } from 'node:fs';
 const only = process.argv.slice(2);
 const benches = readdirSync(new URL('.', import.meta.url))
   .filter((f) => f.endsWith('.ts') && f !== 'fixtures.ts')
+  // A/B runs need a baseline checkout to compare against (see bench/ab-verify.ts): only when one is given.
+  .filter((f) => !f.startsWith('ab-') || process.env.BENCH_BASE)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 let failed = 0;
